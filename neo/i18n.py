@@ -2,8 +2,9 @@
 
 The source language is French: every user-facing string is written in French in the
 code and wrapped in :func:`tr`. Other languages are JSON catalogs mapping the French
-text to its translation, ``resources/translations/<lang>.json`` for the shell and the
-core, and ``<module>/translations/<lang>.json`` for a module (see ``neo.api``).
+text to its translation. The shell and the core use every ``*.json`` file in
+``resources/translations/<lang>/`` (one file per area: ``core.json``, ``ui.json``,
+``hq.json``...), merged; a module uses ``<module>/translations/<lang>.json``.
 
 A missing translation falls back to the French text, never to an empty string. A test
 extracts every ``tr("...")`` literal from the code and checks the English catalog has
@@ -45,14 +46,17 @@ def _catalog(domain: str, lang: str) -> dict[str, str]:
     key = (domain, lang)
     cat = _catalogs.get(key)
     if cat is None:
-        directory = _domain_dirs.get(domain) or resource_path("translations")
-        path = directory / f"{lang}.json"
         cat = {}
-        if path.is_file():
-            try:
-                cat = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                log.exception("translation catalog %s is unreadable", path)
+        if domain in _domain_dirs:
+            paths = [_domain_dirs[domain] / f"{lang}.json"]
+        else:
+            paths = sorted((resource_path("translations") / lang).glob("*.json"))
+        for path in paths:
+            if path.is_file():
+                try:
+                    cat.update(json.loads(path.read_text(encoding="utf-8")))
+                except (OSError, ValueError):
+                    log.exception("translation catalog %s is unreadable", path)
         _catalogs[key] = cat
     return cat
 
