@@ -1,0 +1,48 @@
+"""The public module API: the only part of NEO a module may import.
+
+Versioning rules (see docs/modules.md):
+
+* ``VERSION`` is ``(major, minor)``.
+* Adding something (a new context attribute, a new optional manifest field, a new
+  extension point in the shell) bumps the minor: modules written for 1.0 keep working
+  on 1.x.
+* Removing or renaming anything, or changing a signature or a behaviour a module can
+  observe, bumps the major. Modules declare the range they accept (``api = ">=1,<2"``)
+  and the host refuses to activate a module whose range excludes the running version.
+* Everything importable from ``neo.api`` is public; anything else in ``neo`` is not.
+"""
+
+from __future__ import annotations
+
+from neo.api.context import ModuleAudit, ModuleContext, ModuleDB, ModulePermissionError, ModuleSettings
+from neo.api.extensions import Contribution, ExtensionError, ExtensionPoint
+from neo.api.manifest import CollectionDecl, ExtensionPointDecl, LocalizedText, Manifest, Permission
+from neo.api.position import PositionSource, StaticPositionSource
+from neo.models import Officer, Position
+from neo.store.migrations import Migration
+
+VERSION: tuple[int, int] = (1, 0)
+API_VERSION = f"{VERSION[0]}.{VERSION[1]}"
+
+__all__ = [
+    "API_VERSION",
+    "VERSION",
+    "CollectionDecl",
+    "Contribution",
+    "ExtensionError",
+    "ExtensionPoint",
+    "ExtensionPointDecl",
+    "LocalizedText",
+    "Manifest",
+    "Migration",
+    "ModuleAudit",
+    "ModuleContext",
+    "ModuleDB",
+    "ModulePermissionError",
+    "ModuleSettings",
+    "Officer",
+    "Permission",
+    "Position",
+    "PositionSource",
+    "StaticPositionSource",
+]

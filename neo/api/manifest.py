@@ -1,0 +1,116 @@
+"""The module manifest: what a module is and offers, readable without importing its code."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+REF_PATTERN = r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$"
+ID_PATTERN = r"^[a-z][a-z0-9_]{1,40}$"
+
+Permission = Literal["storage", "audit", "position", "sync", "officer_identity"]
+"""What a module may ask of its context:
+
+* ``storage`` — its own tables in the device database (``ctx.db``) and its migrations;
+* ``audit`` — writing audit events (``ctx.audit``);
+* ``position`` — the patrol's GPS position (``ctx.position``);
+* ``sync`` — declaring synced collections (the sync engine, a later API addition);
+* ``officer_identity`` — the current officer's name and unit (``ctx.officer``); without
+  it a module sees only the service number.
+"""
+
+SyncPolicy = Literal["append_only", "immutable", "hq_authoritative", "mutable_shared"]
+
+
+class LocalizedText(BaseModel):
+    """A text in French (required, the source language) and English."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fr: str = Field(min_length=1, max_length=200)
+    en: str = Field(default="", max_length=200)
+
+    def get(self, lang: str) -> str:
+        return (self.en if lang == "en" else self.fr) or self.fr
+
+
+class ExtensionPointDecl(BaseModel):
+    """An extension point a module offers to others (declared statically)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_.]*$")
+    doc: str = ""
+
+
+class CollectionDecl(BaseModel):
+    """A synced collection and its conflict policy."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+    policy: SyncPolicy
+
+
+class Manifest(BaseModel):
+    """A module's declaration. Built-in and third-party modules use the same model."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: LocalizedText
+    description: LocalizedText | None = None
+    version: str
+    api: str = Field(description="the range of neo.api versions the module works with, e.g. '>=1,<2'")
+    permissions: list[Permission] = Field(default_factory=list)
+    requires: list[str] = Field(default_factory=list, description="ids of modules that must be active first")
+    activation: Literal["startup", "on_open"] = "on_open"
+    entry: str | None = Field(default=None, pattern=REF_PATTERN, description="'pkg.mod:activate'")
+    page: str | None = Field(default=None, pattern=REF_PATTERN, description="'pkg.ui.page:Page'")
+    migrations: str | None = Field(default=None, pattern=REF_PATTERN, description="'pkg.store:MIGRATIONS'")
+    icon: str | None = Field(default=None, description="path of an SVG icon, relative to the package")
+    order: int = Field(default=100, description="position on the home screen (lower first)")
+    extension_points: list[ExtensionPointDecl] = Field(default_factory=list)
+    collections: list[CollectionDecl] = Field(default_factory=list)
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, v: str) -> str:
+        try:
+            Version(v)
+        except InvalidVersion as exc:
+            raise ValueError(f"not a PEP 440 version: {v!r}") from exc
+        return v
+
+    @field_validator("api")
+    @classmethod
+    def _api(cls, v: str) -> str:
+        try:
+            SpecifierSet(v)
+        except InvalidSpecifier as exc:
+            raise ValueError(f"not a version range: {v!r}") from exc
+        return v
+
+    @field_validator("requires")
+    @classmethod
+    def _requires(cls, v: list[str]) -> list[str]:
+        import re
+
+        for item in v:
+            if not re.match(ID_PATTERN, item):
+                raise ValueError(f"not a module id: {item!r}")
+        return v
+
+    def supports_api(self, version: tuple[int, int]) -> bool:
+        return SpecifierSet(self.api).contains(f"{version[0]}.{version[1]}", prereleases=True)
+
+    @classmethod
+    def from_toml(cls, path: Path) -> Manifest:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+        return cls.model_validate(data.get("module", data))
