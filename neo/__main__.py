@@ -1,0 +1,5 @@
+import sys
+
+from neo.cli import main
+
+sys.exit(main())

@@ -1,0 +1,330 @@
+"""``neo``: the tablet app, and the headless subcommands scripts and tests use.
+
+``neo`` alone opens the app. Every subcommand takes ``--data-dir`` (default: the
+platform's user data directory, or ``NEO_DATA_DIR``) and ``--json`` where it prints
+data. PINs are read from standard input (``--pin-stdin``), never from arguments, so
+they do not end up in shell history or the process list.
+
+Exit codes: 0 success, 1 refused (wrong PIN, invalid input...), 2 usage error,
+3 locked out (retry later), 4 device wiped, 5 self-test failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from neo import __version__
+from neo.config import Settings, default_data_dir
+from neo.i18n import set_language, tr
+from neo.models import normalize_service_number
+from neo.vault import DeviceWiped, LockedOut, Session, Vault, VaultError, validate_officer
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_LOCKED_OUT, EXIT_WIPED, EXIT_SELFTEST = 0, 1, 2, 3, 4, 5
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_REFUSED) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class PinReader:
+    """Reads PINs one per line from stdin (or prompts when stdin is a terminal)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def read(self, prompt: str) -> str:
+        if self.stream.isatty():
+            return getpass.getpass(prompt + " ")
+        line = self.stream.readline()
+        if not line:
+            raise CliError(tr("Code PIN attendu sur l'entrée standard (une ligne par code)."), EXIT_USAGE)
+        return line.rstrip("\r\n")
+
+
+def _emit(args: argparse.Namespace, data: Any, human: Callable[[], None]) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, indent=None, default=str))
+    else:
+        human()
+
+
+def _vault(args: argparse.Namespace) -> Vault:
+    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+    settings = Settings.load(data_dir)
+    set_language(settings.language)
+    return Vault(data_dir, settings)
+
+
+def _unlock(args: argparse.Namespace, vault: Vault, pins: PinReader, officer: str | None = None) -> Session:
+    sn = officer or args.officer
+    if not sn:
+        raise CliError(tr("Indiquez le matricule de l'agent avec --officer."), EXIT_USAGE)
+    if not getattr(args, "pin_stdin", False):
+        raise CliError(tr("Le code PIN se lit sur l'entrée standard : ajoutez --pin-stdin."), EXIT_USAGE)
+    pin = pins.read(tr("Code PIN de {sn} :", sn=sn))
+    return vault.unlock(sn, pin)
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+def cmd_officer_add(args: argparse.Namespace, pins: PinReader) -> int:
+    vault = _vault(args)
+    if not args.pin_stdin:
+        raise CliError(tr("Le code PIN se lit sur l'entrée standard : ajoutez --pin-stdin."), EXIT_USAGE)
+    officer = validate_officer(service_number=args.id, name=args.name, unit=args.unit or "", role=args.role)
+    new_pin = pins.read(tr("Code PIN du nouvel agent :"))
+    if not vault.exists():
+        session = vault.initialize(officer, new_pin)
+    else:
+        if not args.by:
+            raise CliError(
+                tr("L'appareil a déjà des agents : un agent enregistré doit autoriser l'ajout (--by MATRICULE, "
+                   "son code PIN sur la deuxième ligne de l'entrée standard)."),
+                EXIT_USAGE,
+            )
+        session = _unlock(args, vault, pins, officer=args.by)
+        try:
+            vault.add_officer(session, officer, new_pin)
+        finally:
+            session.lock()
+        session = None  # type: ignore[assignment]
+    if session is not None:
+        session.lock()
+    _emit(args, {"added": officer.service_number},
+          lambda: print(tr("Agent {sn} ajouté.", sn=officer.service_number)))
+    return EXIT_OK
+
+
+def cmd_officer_list(args: argparse.Namespace, pins: PinReader) -> int:
+    vault = _vault(args)
+    session = _unlock(args, vault, pins)
+    try:
+        from neo.store import repos
+
+        rows = session.store.read(repos.officer_list)
+    finally:
+        session.lock()
+    data = [{k: r[k] for k in ("service_number", "name", "unit", "role", "disabled")} for r in rows]
+
+    def human() -> None:
+        for r in data:
+            flag = " " + tr("(désactivé)") if r["disabled"] else ""
+            print(f"{r['service_number']:>10}  {r['name']}  {r['unit']}  {r['role']}{flag}")
+
+    _emit(args, data, human)
+    return EXIT_OK
+
+
+def cmd_officer_remove(args: argparse.Namespace, pins: PinReader) -> int:
+    vault = _vault(args)
+    session = _unlock(args, vault, pins)
+    try:
+        if normalize_service_number(args.id) == session.officer.service_number:
+            raise CliError(tr("Un agent ne peut pas se retirer lui-même de l'appareil."))
+        vault.remove_officer(session, args.id)
+    finally:
+        session.lock()
+    _emit(args, {"removed": normalize_service_number(args.id)},
+          lambda: print(tr("Agent {sn} retiré de l'appareil.", sn=normalize_service_number(args.id))))
+    return EXIT_OK
+
+
+def cmd_unlock(args: argparse.Namespace, pins: PinReader) -> int:
+    vault = _vault(args)
+    session = _unlock(args, vault, pins)
+    officer = session.officer
+    session.lock()
+    _emit(args, {"ok": True, "officer": officer.model_dump()},
+          lambda: print(tr("Déverrouillage réussi : {name} ({sn}).", name=officer.name, sn=officer.service_number)))
+    return EXIT_OK
+
+
+def cmd_rekey(args: argparse.Namespace, pins: PinReader) -> int:
+    vault = _vault(args)
+    session = _unlock(args, vault, pins)
+    try:
+        vault.rekey(session)
+    finally:
+        session.lock()
+    _emit(args, {"rekeyed": True}, lambda: print(tr("Clé maîtresse renouvelée ; la base a été rechiffrée.")))
+    return EXIT_OK
+
+
+def cmd_modules(args: argparse.Namespace, pins: PinReader) -> int:
+    from neo.host import ModuleHost
+
+    vault = _vault(args)
+    session = _unlock(args, vault, pins) if args.officer else None
+    host = ModuleHost(session)
+    try:
+        host.discover()
+        if session is not None:
+            host.activate_all()
+        data = [r.as_dict() for r in host.records()]
+    finally:
+        if session is not None:
+            host.stop()
+            session.lock()
+
+    def human() -> None:
+        for r in data:
+            err = f"  [{r['error_stage']}] {r['error']}" if r["error"] else ""
+            src = r["source"] + (f" ({r['distribution']})" if r["distribution"] else "")
+            print(f"{r['id']:<16} {r['version']:<9} {src:<28} {r['state']:<12}{err}")
+
+    _emit(args, data, human)
+    return EXIT_OK
+
+
+def cmd_audit_verify(args: argparse.Namespace, pins: PinReader) -> int:
+    vault = _vault(args)
+    session = _unlock(args, vault, pins)
+    try:
+        verdict = session.audit.verify()
+    finally:
+        session.lock()
+
+    def human() -> None:
+        if verdict.ok:
+            print(tr("Journal d'audit intègre : {n} événements.", n=verdict.count))
+        else:
+            print(tr("Journal d'audit rompu à l'événement {seq} : {problem}",
+                     seq=verdict.first_broken_seq, problem=verdict.problem))
+
+    _emit(args, verdict.as_dict(), human)
+    return EXIT_OK if verdict.ok else EXIT_REFUSED
+
+
+def cmd_audit_list(args: argparse.Namespace, pins: PinReader) -> int:
+    vault = _vault(args)
+    session = _unlock(args, vault, pins)
+    try:
+        events = session.audit.events(action=args.action)
+    finally:
+        session.lock()
+    data = [e.model_dump() for e in events]
+
+    def human() -> None:
+        for e in events:
+            print(f"{e.seq:>6} {e.ts} {e.action:<24} {e.officer or '-':>10} {json.dumps(e.details, ensure_ascii=False)}")
+
+    _emit(args, data, human)
+    return EXIT_OK
+
+
+def cmd_self_test(args: argparse.Namespace, pins: PinReader) -> int:
+    from neo.selftest import run_self_test
+
+    results = run_self_test(gui=not args.no_gui)
+    ok = all(r["ok"] for r in results)
+
+    def human() -> None:
+        for r in results:
+            mark = "OK " if r["ok"] else "ÉCHEC"
+            print(f"[{mark}] {r['name']}" + (f" — {r['error']}" if r.get("error") else ""))
+        print(tr("Auto-test réussi.") if ok else tr("Auto-test en échec."))
+
+    _emit(args, {"ok": ok, "checks": results}, human)
+    return EXIT_OK if ok else EXIT_SELFTEST
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+    app = importlib.import_module("neo.ui.app")  # Qt is loaded only when the app opens
+    return int(app.run_app(data_dir, fullscreen=True if args.fullscreen else None))
+
+
+# -- parser ------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", help="device data directory (default: NEO_DATA_DIR or the user data dir)")
+    common.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    auth = argparse.ArgumentParser(add_help=False)
+    auth.add_argument("--officer", help="service number of the officer who unlocks")
+    auth.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input")
+
+    parser = argparse.ArgumentParser(
+        prog="neo",
+        description="NEO field toolkit. Without a subcommand, opens the tablet app.",
+    )
+    parser.add_argument("--version", action="version", version=f"neo {__version__}")
+    parser.add_argument("--data-dir", help="device data directory")
+    parser.add_argument("--fullscreen", action="store_true", help="open the app fullscreen (kiosk)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    officer = sub.add_parser("officer", help="officers on this device")
+    osub = officer.add_subparsers(dest="officer_command", metavar="ACTION", required=True)
+    p = osub.add_parser("add", parents=[common], help="provision an officer (the first one initialises the device)")
+    p.add_argument("--id", required=True, help="service number")
+    p.add_argument("--name", required=True)
+    p.add_argument("--unit", default="")
+    p.add_argument("--role", default="officer", choices=["officer", "supervisor", "admin"])
+    p.add_argument("--pin-stdin", action="store_true", help="read the new PIN (then --by's PIN) from stdin")
+    p.add_argument("--by", help="service number of an officer already on the device who authorises the addition")
+    p.add_argument("--officer", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_officer_add)
+    p = osub.add_parser("list", parents=[common, auth], help="list officers (needs an unlock)")
+    p.set_defaults(func=cmd_officer_list)
+    p = osub.add_parser("remove", parents=[common, auth], help="remove an officer's key slot")
+    p.add_argument("id")
+    p.set_defaults(func=cmd_officer_remove)
+
+    p = sub.add_parser("unlock", parents=[common, auth], help="check an officer's PIN (exit 0 if it opens)")
+    p.set_defaults(func=cmd_unlock)
+    p = sub.add_parser("rekey", parents=[common, auth], help="rotate the master key (re-encrypts the database)")
+    p.set_defaults(func=cmd_rekey)
+    p = sub.add_parser("modules", parents=[common, auth],
+                       help="list discovered modules; with --officer, also activate them to report failures")
+    p.set_defaults(func=cmd_modules)
+
+    audit = sub.add_parser("audit", help="the device audit trail")
+    asub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    p = asub.add_parser("verify", parents=[common, auth], help="verify the hash chain")
+    p.set_defaults(func=cmd_audit_verify)
+    p = asub.add_parser("list", parents=[common, auth], help="list audit events")
+    p.add_argument("--action", help="only this action")
+    p.set_defaults(func=cmd_audit_list)
+
+    p = sub.add_parser("self-test", parents=[common], help="exercise store, vault, host and a headless window")
+    p.add_argument("--no-gui", action="store_true", help="skip the headless window check")
+    p.set_defaults(func=cmd_self_test)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    pins = PinReader(stdin or sys.stdin)
+    try:
+        if args.command is None:
+            return cmd_app(args)
+        return int(args.func(args, pins))
+    except CliError as exc:
+        print(exc.message, file=sys.stderr)
+        return exc.code
+    except LockedOut as exc:
+        print(exc.message, file=sys.stderr)
+        return EXIT_LOCKED_OUT
+    except DeviceWiped as exc:
+        print(exc.message, file=sys.stderr)
+        return EXIT_WIPED
+    except VaultError as exc:
+        print(exc.message, file=sys.stderr)
+        return EXIT_REFUSED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
