@@ -1,0 +1,78 @@
+# NEO — developer entry points. GNU make; a fresh Debian 12 needs python3, python3-venv
+# and (for the postgres-marked tests) a PostgreSQL server on 127.0.0.1:5432.
+#
+#   make demo        set up and open the app with demo officers
+#   make test        set up and run the whole test suite (headless)
+#   make lint        ruff + import-linter contracts
+#   make bench       every benchmark (JSON lines on stdout); BENCH=store.overhead for one
+#   make screenshots regenerate the UI screenshots
+#   make clean       build outputs and caches; `make distclean` also removes .venv and .demo
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.neo-installed
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="tests/core -x"`.
+PYTEST_ARGS ?=
+# One benchmark by name, e.g. `make bench BENCH=store.overhead`; SIZE overrides its N.
+BENCH ?=
+SIZE  ?=
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help venv test lint bench demo screenshots clean distclean
+
+help:
+	@echo "make demo | test | lint | bench [BENCH=name] | screenshots | venv | clean | distclean"
+
+# The venv is (re)installed when it is missing or pyproject.toml changed. Everything it
+# prints goes to stderr, so that `make bench` keeps stdout for JSON lines only.
+$(BIN)/python:
+	@if ! $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then \
+	    echo "NEO needs Python >= 3.11 ($(PYTHON) is $$($(PYTHON) -V 2>&1))" >&2; exit 1; fi
+	@$(PYTHON) -m venv $(VENV) >&2 || { \
+	    echo "python3 -m venv failed: on Debian/Ubuntu, apt-get install python3-venv" >&2; exit 1; }
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	@echo "Installing NEO and its dev/hq dependencies into $(VENV)..." >&2
+	@$(BIN)/python -m pip install --upgrade pip >&2
+	@$(BIN)/python -m pip install -e ".[dev,hq]" >&2
+	@touch $@
+
+venv: $(STAMP)
+
+# pytest exits non-zero on any failure, and so does make. Tests marked `postgres`
+# need the server on 127.0.0.1:5432 (.ci/run starts it) and skip when it is absent.
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest $(PYTEST_ARGS)
+
+# Both checks always run; the target fails if either does.
+lint: $(STAMP)
+	@status=0; \
+	echo "ruff check neo tests benchmarks"; \
+	$(BIN)/ruff check neo tests benchmarks || status=1; \
+	echo "lint-imports"; \
+	$(BIN)/lint-imports --no-logo || status=1; \
+	exit $$status
+
+bench: $(STAMP)
+	@$(BIN)/python -m benchmarks.run $(if $(BENCH),--only $(BENCH)) $(if $(SIZE),--size $(SIZE))
+
+demo: $(STAMP)
+	$(BIN)/python -m neo.demo
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=$${QT_QPA_PLATFORM:-offscreen} $(BIN)/python scripts/screenshots.py
+
+clean:
+	rm -rf build dist .pytest_cache .ruff_cache .hypothesis .import_linter_cache
+	rm -rf *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) .demo
