@@ -1,0 +1,432 @@
+"""The locked device: the unlock screen and the not-enrolled screen.
+
+Both show nothing of the device's data: no officer names or numbers, no roster, no
+hint that a typed service number exists (the vault answers a wrong PIN and an unknown
+number with the same message).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from neo.i18n import tr
+from neo.ui.qt import (
+    QBoxLayout,
+    QEvent,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QObject,
+    QProgressBar,
+    QPushButton,
+    QRegularExpression,
+    QRegularExpressionValidator,
+    QSizePolicy,
+    Qt,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from neo.ui.tasks import run_in_background
+from neo.ui.widgets import button, card, icon_label, label
+from neo.vault import DeviceWiped, LockedOut, Session, Vault, VaultError, WrongCredentials
+
+KEY_SIZE = (104, 80)  # with the border; the style sheet gives the same height
+
+
+class Keypad(QWidget):
+    """A 3 x 4 numeric keypad (digits, erase, validate) for gloved fingers.
+
+    The keys never take the focus, so they type into whichever field has it.
+    """
+
+    sig_digit = Signal(str)
+    sig_erase = Signal()
+    sig_validate = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(14)
+        self.keys: dict[str, QPushButton] = {}
+        layout = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "erase", "0", "validate"]
+        for i, key in enumerate(layout):
+            if key == "erase":
+                btn = button("", "key", "erase", "icon", 34)
+                btn.clicked.connect(self.sig_erase)
+            elif key == "validate":
+                btn = button("", "key", "check", "ok_text", 36)
+                btn.setProperty("keyrole", "validate")
+                btn.clicked.connect(self.sig_validate)
+            else:
+                btn = button(key, "key")
+                btn.clicked.connect(lambda _=False, d=key: self.sig_digit.emit(d))
+            btn.setObjectName(f"key_{key}")
+            btn.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            btn.setAutoRepeat(key == "erase")
+            btn.setMinimumWidth(KEY_SIZE[0])
+            btn.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            self.keys[key] = btn
+            grid.addWidget(btn, i // 3, i % 3)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.keys["erase"].setAccessibleName(tr("Effacer"))
+        self.keys["erase"].setToolTip(tr("Effacer"))
+        self.keys["validate"].setAccessibleName(tr("Valider"))
+        self.keys["validate"].setToolTip(tr("Valider"))
+
+
+class UnlockScreen(QWidget):
+    """Service number, PIN, a big keypad; unlocking runs off the UI thread."""
+
+    sig_unlocked = Signal(object)  # Session
+    sig_wiped = Signal()
+
+    def __init__(self, vault: Vault, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("UnlockScreen")
+        self.setProperty("role", "screen")
+        self.vault = vault
+        self._busy = False
+        self._wiped = False
+        self._retry_deadline = 0.0
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(250)
+        self._countdown.timeout.connect(self._tick)
+
+        # -- the identity of the app, then the form --------------------------------------------
+        self.brand_icon = icon_label("shield", "accent_fg", 56)
+        self.brand = label("NEO", "brand")
+        self.title = label("", "title")
+        self.subtitle = label("", "subtitle", wrap=True)
+        titles = QVBoxLayout()
+        titles.setSpacing(2)
+        titles.addWidget(self.title)
+        titles.addWidget(self.subtitle)
+        self.divider = QFrame()
+        self.divider.setProperty("role", "vseparator")
+        self.divider.setFixedWidth(2)
+        head = QHBoxLayout()
+        head.setSpacing(16)
+        head.addWidget(self.brand_icon)
+        head.addWidget(self.brand)
+        head.addSpacing(8)
+        head.addWidget(self.divider)
+        head.addSpacing(8)
+        head.addLayout(titles, 1)
+
+        self.form_card, form = card()
+        self.form_card.setObjectName("UnlockCard")
+        self.number_label = label("", "field")
+        self.number = QLineEdit()
+        self.number.setObjectName("ServiceNumber")
+        self.number.setMaxLength(16)
+        self.number.setValidator(QRegularExpressionValidator(QRegularExpression(r"[0-9A-Za-z \-]{0,16}"), self.number))
+        self.number.setInputMethodHints(Qt.InputMethodHint.ImhNoPredictiveText | Qt.InputMethodHint.ImhPreferNumbers
+                                        | Qt.InputMethodHint.ImhSensitiveData)
+        self.pin_label = label("", "field")
+        self.pin = QLineEdit()
+        self.pin.setObjectName("Pin")
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setMaxLength(64)
+        self.pin.setInputMethodHints(Qt.InputMethodHint.ImhHiddenText | Qt.InputMethodHint.ImhSensitiveData
+                                     | Qt.InputMethodHint.ImhNoPredictiveText | Qt.InputMethodHint.ImhPreferNumbers)
+        self.unlock_button = button("", "primary", "lock", "accent_text", 28)
+        self.unlock_button.setObjectName("UnlockButton")
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        self.error = label("", "error", wrap=True)
+        self.error.setObjectName("UnlockError")
+        self.error.hide()
+        self.countdown = label("", "countdown", wrap=True)
+        self.countdown.setObjectName("UnlockCountdown")
+        self.countdown.hide()
+        form.addWidget(self.number_label)
+        form.addWidget(self.number)
+        form.addSpacing(6)
+        form.addWidget(self.pin_label)
+        form.addWidget(self.pin)
+        form.addStretch(1)
+        form.addSpacing(10)
+        form.addWidget(self.unlock_button)
+        form.addWidget(self.busy)
+        form.addWidget(self.error)
+        form.addWidget(self.countdown)
+        self.form_card.setMinimumWidth(440)
+        self.form_card.setMaximumWidth(520)
+
+        # -- the keypad, in its own card beside (landscape) or under (portrait) the form ------
+        self.keypad_card, pad = card()
+        self.keypad_card.setObjectName("KeypadCard")
+        self.keypad = Keypad()
+        self.keypad.setMinimumWidth(3 * KEY_SIZE[0] + 2 * 14)
+        self.keypad.setMinimumHeight(4 * KEY_SIZE[1] + 3 * 14)
+        self.keypad.sig_digit.connect(self._type_digit)
+        self.keypad.sig_erase.connect(self._erase)
+        self.keypad.sig_validate.connect(self._validate_key)
+        self.hint = label("", "hint", wrap=True)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setMinimumHeight(2 * 22)
+        pad.addWidget(self.keypad)
+        pad.addStretch(1)
+        pad.addWidget(self.hint)
+        self.keypad_card.setMinimumWidth(3 * KEY_SIZE[0] + 2 * 14 + 56)
+        self.keypad_card.setMaximumWidth(460)
+
+        self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.body.setSpacing(28)
+        self.body.addWidget(self.form_card, 1)
+        self.body.addWidget(self.keypad_card, 1)
+
+        column = QVBoxLayout()
+        column.setSpacing(12)
+        column.addLayout(head)
+        column.addSpacing(16)
+        column.addLayout(self.body)
+        self.column = QWidget()
+        self.column.setLayout(column)
+        self.column.setMaximumWidth(1000)
+
+        self.notice = label("", "muted", wrap=True)
+        self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(40, 32, 40, 20)
+        outer.addStretch(1)
+        outer.addWidget(self.column, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(1)
+        outer.addWidget(self.notice)
+
+        self.number.returnPressed.connect(self._number_done)
+        self.pin.returnPressed.connect(self.submit)
+        self.unlock_button.clicked.connect(self.submit)
+        self.number.installEventFilter(self)
+        self.pin.installEventFilter(self)
+        self._last_field: QLineEdit = self.number
+        self.retranslate()
+
+    # -- language -------------------------------------------------------------------------
+    def retranslate(self) -> None:
+        self.title.setText(tr("Appareil verrouillé"))
+        self.subtitle.setText(tr("Saisissez votre matricule et votre code PIN."))
+        self.number_label.setText(tr("Matricule"))
+        self.number.setPlaceholderText(tr("Votre matricule"))
+        self.number.setAccessibleName(tr("Matricule"))
+        self.pin_label.setText(tr("Code PIN"))
+        self.pin.setPlaceholderText(tr("Votre code PIN"))
+        self.pin.setAccessibleName(tr("Code PIN"))
+        self.unlock_button.setText(tr("Vérification…") if self._busy else tr("Déverrouiller"))
+        self.hint.setText(tr("Le clavier écrit dans le champ sélectionné."))
+        self.notice.setText(tr("Usage réservé aux agents habilités. Chaque tentative d'accès est enregistrée."))
+        self.keypad.retranslate()
+        self._tick()
+
+    # -- layout: side by side in landscape, stacked in portrait ----------------------------
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+        portrait = self.height() > self.width()
+        direction = QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
+        if self.body.direction() != direction:
+            self.body.setDirection(direction)
+        super().resizeEvent(event)  # type: ignore[arg-type]
+
+    # -- keypad -----------------------------------------------------------------------------
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.FocusIn and obj in (self.number, self.pin):
+            self._last_field = obj  # type: ignore[assignment]
+        return False
+
+    def target_field(self) -> QLineEdit:
+        """The field the keypad types into: the focused one, else the last one used."""
+        focused = self.focusWidget()
+        if focused in (self.number, self.pin):
+            return focused  # type: ignore[return-value]
+        return self._last_field
+
+    def _type_digit(self, digit: str) -> None:
+        field = self.target_field()
+        if field.isEnabled():
+            field.insert(digit)
+
+    def _erase(self) -> None:
+        field = self.target_field()
+        if field.isEnabled():
+            field.backspace()
+
+    def _validate_key(self) -> None:
+        if self.target_field() is self.number and self.number.text().strip():
+            self._number_done()
+        else:
+            self.submit()
+
+    def _number_done(self) -> None:
+        self.pin.setFocus()
+        self._last_field = self.pin
+
+    # -- unlocking ------------------------------------------------------------------------
+    def can_submit(self) -> bool:
+        return not self._busy and not self._wiped and time.monotonic() >= self._retry_deadline
+
+    def submit(self) -> None:
+        if not self.can_submit():
+            return
+        number = self.number.text().strip()
+        pin = self.pin.text()
+        self.pin.clear()
+        if not number:
+            self._show_error(tr("Saisissez votre matricule."))
+            self.number.setFocus()
+            return
+        if not pin:
+            self._show_error(tr("Saisissez votre code PIN."))
+            self.pin.setFocus()
+            return
+        self._set_busy(True)
+        vault = self.vault
+        run_in_background(lambda: vault.unlock(number, pin), self._unlock_succeeded, self._unlock_failed)
+
+    def _unlock_succeeded(self, session: Session) -> None:
+        self._set_busy(False)
+        self.clear()
+        self.sig_unlocked.emit(session)
+
+    def _unlock_failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        self.pin.clear()
+        if isinstance(exc, DeviceWiped):
+            self._wiped = True
+            self._show_error(exc.message)
+            self.number.clear()
+            self._update_enabled()
+            self.sig_wiped.emit()
+            return
+        if isinstance(exc, VaultError):
+            self._show_error(exc.message)
+        else:
+            self._show_error(tr("Erreur inattendue lors du déverrouillage : {err}", err=str(exc) or type(exc).__name__))
+        retry = 0.0
+        if isinstance(exc, LockedOut | WrongCredentials):
+            retry = float(exc.retry_after)
+        if retry > 0:
+            self._retry_deadline = time.monotonic() + retry
+            self._countdown.start()
+            self._tick()
+        self._update_enabled()
+        (self.number if not self.number.text() else self.pin).setFocus()
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.busy.setVisible(busy)
+        if busy:
+            self.error.hide()
+        self.unlock_button.setText(tr("Vérification…") if busy else tr("Déverrouiller"))
+        self._update_enabled()
+
+    def _update_enabled(self) -> None:
+        ok = self.can_submit()
+        self.unlock_button.setEnabled(ok)
+        self.keypad.keys["validate"].setEnabled(ok)
+        for field in (self.number, self.pin):
+            field.setEnabled(not self._busy and not self._wiped)
+
+    def _tick(self) -> None:
+        remaining = self._retry_deadline - time.monotonic()
+        if remaining <= 0:
+            self._countdown.stop()
+            self._retry_deadline = 0.0
+            self.countdown.hide()
+            self._update_enabled()
+            return
+        self.countdown.setText(tr("Nouvel essai possible dans {s} s.", s=int(remaining + 0.999)))
+        self.countdown.show()
+
+    def _show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+    @property
+    def locked_out(self) -> bool:
+        return self._retry_deadline > time.monotonic()
+
+    def clear(self) -> None:
+        """Forget what was typed and any message (at lock and after a successful unlock)."""
+        self.number.clear()
+        self.pin.clear()
+        self.error.clear()
+        self.error.hide()
+        self._last_field = self.number
+
+    def reset_focus(self) -> None:
+        self.number.setFocus()
+        self._last_field = self.number
+
+
+class NotEnrolledScreen(QWidget):
+    """Shown when the data directory holds no vault: nothing to unlock yet."""
+
+    sig_recheck = Signal()
+
+    def __init__(self, data_dir: Path, wipe_notice: dict | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("NotEnrolledScreen")
+        self.setProperty("role", "screen")
+        self.data_dir = data_dir
+        self.wipe_notice = wipe_notice
+        self.panel, box = card()
+        self.panel.setMinimumWidth(620)
+        self.panel.setMaximumWidth(860)
+        self.icon = icon_label("tablet", "accent_fg", 64)
+        self.title = label("", "title", wrap=True)
+        self.body = label("", None, wrap=True)
+        self.steps_title = label("", "section")
+        self.steps = label("", None, wrap=True)
+        self.steps.setTextFormat(Qt.TextFormat.PlainText)
+        self.wiped = label("", "error", wrap=True)
+        self.wiped.setVisible(bool(wipe_notice))
+        self.path = label("", "muted", wrap=True)
+        self.path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.recheck = button("", "primary", "sync", "accent_text", 26)
+        self.recheck.clicked.connect(self.sig_recheck)
+        head = QHBoxLayout()
+        head.setSpacing(20)
+        head.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        head.addWidget(self.title, 1)
+        box.setSpacing(18)
+        box.addLayout(head)
+        box.addWidget(self.wiped)
+        box.addWidget(self.body)
+        box.addWidget(self.steps_title)
+        box.addWidget(self.steps)
+        box.addWidget(self.path)
+        box.addSpacing(8)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.recheck)
+        box.addLayout(row)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(40, 40, 40, 40)
+        centre = QHBoxLayout()
+        centre.addStretch(1)
+        centre.addWidget(self.panel, 8)
+        centre.addStretch(1)
+        outer.addStretch(1)
+        outer.addLayout(centre)
+        outer.addStretch(2)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.title.setText(tr("Cet appareil n'est pas enrôlé"))
+        self.body.setText(tr("Aucun coffre chiffré n'existe encore sur cet appareil : aucun agent ne peut s'y "
+                             "connecter et aucune donnée n'y est stockée."))
+        self.steps_title.setText(tr("Que faire ?"))
+        self.steps.setText(tr("Lancez « make demo », ou enrôlez l'appareil auprès de votre unité."))
+        if self.wipe_notice:
+            self.wiped.setText(tr("Les données de cet appareil ont été effacées après trop d'essais incorrects. "
+                                  "Il doit être enrôlé à nouveau."))
+        self.path.setText(tr("Dossier de données : {path}", path=str(self.data_dir)))
+        self.recheck.setText(tr("Vérifier à nouveau"))
