@@ -86,6 +86,7 @@ class UnlockScreen(QWidget):
 
     sig_unlocked = Signal(object)  # Session
     sig_wiped = Signal()
+    sig_attempt_done = Signal()  # an attempt got its answer (success or failure)
 
     def __init__(self, vault: Vault, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -294,6 +295,7 @@ class UnlockScreen(QWidget):
         self._set_busy(False)
         self.clear()
         self.sig_unlocked.emit(session)
+        self.sig_attempt_done.emit()
 
     def _unlock_failed(self, exc: BaseException) -> None:
         self._set_busy(False)
@@ -304,6 +306,7 @@ class UnlockScreen(QWidget):
             self.number.clear()
             self._update_enabled()
             self.sig_wiped.emit()
+            self.sig_attempt_done.emit()
             return
         if isinstance(exc, VaultError):
             self._show_error(exc.message)
@@ -318,6 +321,7 @@ class UnlockScreen(QWidget):
             self._tick()
         self._update_enabled()
         (self.number if not self.number.text() else self.pin).setFocus()
+        self.sig_attempt_done.emit()
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
