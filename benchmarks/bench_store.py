@@ -289,27 +289,58 @@ def tuned_store(variant: Variant) -> Iterator[None]:
 # -- measuring ---------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _same_engine_plain() -> Iterator[None]:
+    """``Store(path, None)`` on SQLCipher's own SQLite build (no key): the baseline that
+    isolates the cost of encryption from the difference between SQLite versions."""
+    saved = store_db.sqlite3
+    store_db.sqlite3 = types.SimpleNamespace(  # type: ignore[assignment]
+        connect=sqlcipher3.connect, DatabaseError=sqlcipher3.DatabaseError)
+    try:
+        yield
+    finally:
+        store_db.sqlite3 = saved
+
+
+# A side of a comparison: its name, whether it is encrypted, and what to wrap its runs in.
+Side = tuple[str, bool, Callable[[], contextlib.AbstractContextManager[Any]]]
+ENCRYPTED: Side = ("encrypted", True, contextlib.nullcontext)
+PLAIN: Side = ("plain", False, contextlib.nullcontext)
+PLAIN_SAME_ENGINE: Side = ("plain_same_engine", False, _same_engine_plain)
+
+
+def measure_sides(data: Dataset, repeats: int, batch: int, sides: list[Side],
+                  setup: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
+                  ) -> dict[str, list[dict[str, float]]]:
+    """Run the workload ``repeats`` times on each side, rotating which side goes first
+    so that drift in the machine's load spreads evenly; returns every side's timings."""
+    results: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in sides}
+    with _workdir() as work, (setup() if setup else contextlib.nullcontext()):
+        # Untimed warm-up of every side (imports, OS caches, allocator).
+        warm = Dataset(data.rows[:1000], data.point_refs[:50], data.point_ids[:50], data.fts_terms[:50])
+        for name, encrypted, wrap in sides:
+            path = work / f"warm-{name}.db"
+            with wrap():
+                run_workload(path, os.urandom(32) if encrypted else None, warm, batch)
+            _remove_db(path)
+        for r in range(repeats):
+            k = r % len(sides)
+            order = sides[k:] + sides[:k]
+            if (r // len(sides)) % 2:
+                order.reverse()
+            for name, encrypted, wrap in order:
+                path = work / f"{name}-{r}.db"
+                gc.collect()
+                with wrap():
+                    results[name].append(run_workload(path, os.urandom(32) if encrypted else None, data, batch))
+                _remove_db(path)
+    return results
+
+
 def measure_pair(data: Dataset, repeats: int, batch: int,
                  setup: Callable[[], contextlib.AbstractContextManager[Any]] | None = None) -> dict[str, list[dict[str, float]]]:
     """Alternate encrypted and plain runs ``repeats`` times each; returns their timings."""
-    results: dict[str, list[dict[str, float]]] = {"encrypted": [], "plain": []}
-    with _workdir() as work, (setup() if setup else contextlib.nullcontext()):
-        # Untimed warm-up of both sides (imports, OS caches, allocator).
-        warm = Dataset(data.rows[:1000], data.point_refs[:50], data.point_ids[:50], data.fts_terms[:50])
-        for backend, key in (("encrypted", os.urandom(32)), ("plain", None)):
-            path = work / f"warm-{backend}.db"
-            run_workload(path, key, warm, batch)
-            _remove_db(path)
-        for r in range(repeats):
-            order = [("encrypted", os.urandom(32)), ("plain", None)]
-            if r % 2:
-                order.reverse()
-            for backend, key in order:
-                path = work / f"{backend}-{r}.db"
-                gc.collect()
-                results[backend].append(run_workload(path, key, data, batch))
-                _remove_db(path)
-    return results
+    return measure_sides(data, repeats, batch, [ENCRYPTED, PLAIN], setup)
 
 
 def _medians(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -340,7 +371,7 @@ def bench_overhead(options: Any) -> Iterator[dict[str, Any]]:
     repeats = options.r(DEFAULT_REPEATS)
     queries = max(100, n // 40)
     data = make_dataset(n, queries)
-    results = measure_pair(data, repeats, DEFAULT_BATCH)
+    results = measure_sides(data, repeats, DEFAULT_BATCH, [ENCRYPTED, PLAIN, PLAIN_SAME_ENGINE])
     with _workdir() as work:
         fs = _filesystem(work)
     context = {
@@ -354,7 +385,15 @@ def bench_overhead(options: Any) -> Iterator[dict[str, Any]]:
         "statistic": "median",
         "filesystem": fs,
     }
-    yield from _records(results, context)
+    yield from _records({"encrypted": results["encrypted"], "plain": results["plain"]}, context)
+    # The stdlib's SQLite and SQLCipher's are different versions; this line compares the
+    # encrypted store with SQLCipher's own engine run without a key (same code, same
+    # SQLite), i.e. the cost of encryption alone.
+    same = {"encrypted": results["encrypted"], "plain": results["plain_same_engine"]}
+    for rec in _records(same, {**context, "backend": "sqlcipher vs sqlcipher engine without a key"},
+                        metric_prefix="same_engine_"):
+        if rec["metric"] in ("same_engine_total_seconds", "same_engine_total_cpu_seconds"):
+            yield rec
 
 
 VARIANTS: tuple[Variant, ...] = (
