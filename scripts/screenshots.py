@@ -28,7 +28,9 @@ from neo.config import Settings  # noqa: E402
 from neo.i18n import set_language  # noqa: E402
 from neo.models import Officer  # noqa: E402
 from neo.ui.app import MainWindow, configure_application  # noqa: E402
+from neo.ui.collector import GarbageCollector  # noqa: E402
 from neo.ui.qt import QApplication, QWidget  # noqa: E402
+from neo.ui.tasks import wait_for_tasks  # noqa: E402
 from neo.vault import Vault  # noqa: E402
 
 OFFICER = Officer(service_number="100001", name="Jeanne Martin", unit="BTA Menton", role="supervisor")
@@ -64,9 +66,10 @@ def unlock(window: MainWindow) -> None:
     pump(lambda: not window.locked)
 
 
-def make_window(data_dir: Path, theme: str, size: tuple[int, int]) -> MainWindow:
+def make_window(data_dir: Path, theme: str, size: tuple[int, int], lang: str = "fr") -> MainWindow:
     settings = Settings.load(data_dir)
     settings.theme = theme  # type: ignore[assignment]
+    settings.language = lang  # type: ignore[assignment]
     window = MainWindow(data_dir, settings)
     window.resize(*size)
     window.show()
@@ -83,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_application(app)
+    collector = GarbageCollector(app)  # never collect Qt objects from the unlock worker thread
     set_language(args.lang)
     suffix = "" if args.lang == "fr" else "-en"
 
@@ -92,21 +96,51 @@ def main(argv: list[str] | None = None) -> int:
         vault.initialize(OFFICER, PIN).lock()
 
         for theme in ("day", "night"):
-            window = make_window(data_dir, theme, LANDSCAPE)
+            window = make_window(data_dir, theme, LANDSCAPE, args.lang)
             save(window, out / f"unlock-{theme}{suffix}.png")
             unlock(window)
             save(window, out / f"home-{theme}{suffix}.png")
+            window.open_settings()
+            save(window, out / f"settings-{theme}{suffix}.png")
+            window.go_home()
             if theme == "day":
-                window.open_settings()
-                save(window, out / f"settings-day{suffix}.png")
-                window.go_home()
                 window.open_module("lookup")
                 save(window, out / f"module-day{suffix}.png")
             window.shutdown()
             window.close()
             window.deleteLater()
 
-        window = make_window(data_dir, "day", PORTRAIT)
+        # Failure states: a refused PIN with its lock-out countdown (on a second device, so
+        # the first one stays usable), and a module in failure.
+        other = Path(tmp) / "other"
+        Vault(other, Settings.load(other)).initialize(OFFICER, PIN).lock()
+        window = make_window(other, "day", LANDSCAPE, args.lang)
+        for wrong in ("111111", "222222", "333333"):
+            screen = window.unlock_screen
+            screen.number.setText(OFFICER.service_number)
+            screen.pin.setText(wrong)
+            done: list[bool] = []
+            screen.sig_attempt_done.connect(lambda: done.append(True))
+            screen.submit()
+            pump(lambda: bool(done))
+        save(window, out / f"unlock-lockout-day{suffix}.png")
+        window.shutdown()
+        window.close()
+
+        window = make_window(data_dir, "day", LANDSCAPE, args.lang)
+        unlock(window)
+        window.host.mark_failed("holiday_watch", "activate",
+                                RuntimeError("basemap tile package not found: /data/basemap.mbtiles"))
+        pump(lambda: window.home.tiles["holiday_watch"].state == "failed")
+        window.home.show_error_details("holiday_watch")
+        pump(lambda: window.home.dialog is not None and window.home.dialog.isVisible())
+        save(window, out / f"home-failed-module-day{suffix}.png")
+        dialog = window.home.dialog
+        save(dialog, out / f"module-error-dialog-day{suffix}.png")
+        window.shutdown()
+        window.close()
+
+        window = make_window(data_dir, "day", PORTRAIT, args.lang)
         save(window, out / f"unlock-portrait-day{suffix}.png")
         unlock(window)
         save(window, out / f"home-portrait-day{suffix}.png")
@@ -115,13 +149,12 @@ def main(argv: list[str] | None = None) -> int:
 
         empty = Path(tmp) / "blank"
         empty.mkdir()
-        window = make_window(empty, "day", LANDSCAPE)
+        window = make_window(empty, "day", LANDSCAPE, args.lang)
         save(window, out / f"not-enrolled-day{suffix}.png")
         window.shutdown()
         window.close()
-    from neo.ui.tasks import wait_for_tasks
-
     wait_for_tasks()
+    collector.stop()
     return 0
 
 

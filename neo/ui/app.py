@@ -27,6 +27,7 @@ from typing import Any
 from neo.config import Settings
 from neo.i18n import language, on_language_changed, set_language, tr
 from neo.ui import theme
+from neo.ui.collector import GarbageCollector
 from neo.ui.home import HomeScreen, module_icon
 from neo.ui.qt import (
     QApplication,
@@ -48,6 +49,7 @@ from neo.ui.qt import (
 )
 from neo.ui.settings_page import SettingsPage
 from neo.ui.status import StatusBar, StatusModel
+from neo.ui.tasks import wait_for_tasks
 from neo.ui.unlock import NotEnrolledScreen, UnlockScreen
 from neo.ui.widgets import button, icon_label, label, refresh_icons, set_current_theme
 from neo.vault import Session, Vault
@@ -613,13 +615,15 @@ def run_app(data_dir: Path, settings: Settings | None = None, *, fullscreen: boo
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
     configure_application(app)
+    collector = GarbageCollector(app)
     window = MainWindow(Path(data_dir), settings)
     window.show_app(fullscreen)
-    code = app.exec()
-    window.shutdown()
-    from neo.ui.tasks import wait_for_tasks
-
-    wait_for_tasks()
+    try:
+        code = app.exec()
+    finally:
+        window.shutdown()
+        wait_for_tasks()
+        collector.stop()
     return int(code)
 
 

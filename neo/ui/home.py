@@ -80,10 +80,16 @@ class ModuleTile(QPushButton):
         box.setSpacing(8)
         top = QHBoxLayout()
         top.setSpacing(10)
+        self.well = QFrame()
+        self.well.setProperty("role", "iconwell")
+        self.well.setFixedSize(68, 68)
+        well_box = QVBoxLayout(self.well)
+        well_box.setContentsMargins(0, 0, 0, 0)
         self.icon = QLabel()
+        well_box.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignCenter)
         self.badge = label("", "badge")
         self.badge.setObjectName("TileBadge")
-        top.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.well, 0, Qt.AlignmentFlag.AlignTop)
         top.addStretch(1)
         top.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
         self.name = label("", "tilename", wrap=True)
@@ -96,7 +102,7 @@ class ModuleTile(QPushButton):
         box.addSpacing(4)
         box.addWidget(self.name)
         box.addWidget(self.detail, 1)
-        for child in (self.icon, self.badge, self.name, self.detail):
+        for child in (self.well, self.icon, self.badge, self.name, self.detail):
             child.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.update_record(rec)
 
@@ -111,7 +117,8 @@ class ModuleTile(QPushButton):
         set_prop(self.badge, "state", state)
         failed = state in FAILED_STATES
         set_prop(self.detail, "role", "tileerror" if failed else "tiledesc")
-        set_icon(self.icon, module_icon(rec), "danger" if failed else "accent_fg", 52)
+        set_prop(self.well, "state", state)
+        set_icon(self.icon, module_icon(rec), "danger" if failed else "accent_fg", 40)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -139,7 +146,7 @@ class ModuleErrorDialog(QDialog):
         self.setObjectName("ModuleErrorDialog")
         self.setModal(True)
         self.rec = rec
-        self.setMinimumWidth(640)
+        self.setMinimumWidth(720)
         box = QVBoxLayout(self)
         box.setContentsMargins(32, 28, 32, 24)
         box.setSpacing(14)

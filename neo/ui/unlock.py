@@ -8,6 +8,7 @@ number with the same message).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from neo.i18n import tr
@@ -56,10 +57,10 @@ class Keypad(QWidget):
         layout = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "erase", "0", "validate"]
         for i, key in enumerate(layout):
             if key == "erase":
-                btn = button("", "key", "erase", "icon", 34)
+                btn = button("", "key", "erase", "icon", 34, with_text=False)
                 btn.clicked.connect(self.sig_erase)
             elif key == "validate":
-                btn = button("", "key", "check", "ok_text", 36)
+                btn = button("", "key", "check", "ok_text", 36, with_text=False)
                 btn.setProperty("keyrole", "validate")
                 btn.clicked.connect(self.sig_validate)
             else:
@@ -96,6 +97,7 @@ class UnlockScreen(QWidget):
         self._busy = False
         self._wiped = False
         self._retry_deadline = 0.0
+        self._countdown_text: Callable[[int], str] = lambda s: tr("Nouvel essai possible dans {s} s.", s=s)
         self._countdown = QTimer(self)
         self._countdown.setInterval(250)
         self._countdown.timeout.connect(self._tick)
@@ -104,7 +106,7 @@ class UnlockScreen(QWidget):
         self.brand_icon = icon_label("shield", "accent_fg", 56)
         self.brand = label("NEO", "brand")
         self.title = label("", "title")
-        self.subtitle = label("", "subtitle", wrap=True)
+        self.subtitle = label("", "subtitle")
         titles = QVBoxLayout()
         titles.setSpacing(2)
         titles.addWidget(self.title)
@@ -161,7 +163,7 @@ class UnlockScreen(QWidget):
         form.addWidget(self.error)
         form.addWidget(self.countdown)
         self.form_card.setMinimumWidth(440)
-        self.form_card.setMaximumWidth(520)
+        self.form_card.setMaximumWidth(500)
 
         # -- the keypad, in its own card beside (landscape) or under (portrait) the form ------
         self.keypad_card, pad = card()
@@ -179,7 +181,7 @@ class UnlockScreen(QWidget):
         pad.addStretch(1)
         pad.addWidget(self.hint)
         self.keypad_card.setMinimumWidth(3 * KEY_SIZE[0] + 2 * 14 + 56)
-        self.keypad_card.setMaximumWidth(460)
+        self.keypad_card.setMaximumWidth(500)
 
         self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.body.setSpacing(28)
@@ -234,6 +236,12 @@ class UnlockScreen(QWidget):
         direction = QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
         if self.body.direction() != direction:
             self.body.setDirection(direction)
+            # Portrait: two cards of the same width, centred one above the other.
+            centre = Qt.AlignmentFlag.AlignHCenter if portrait else Qt.AlignmentFlag(0)
+            for card_ in (self.form_card, self.keypad_card):
+                self.body.setAlignment(card_, centre)
+                card_.setMinimumWidth(500 if portrait else 440)
+                card_.setMaximumWidth(500)
         super().resizeEvent(event)  # type: ignore[arg-type]
 
     # -- keypad -----------------------------------------------------------------------------
@@ -308,13 +316,20 @@ class UnlockScreen(QWidget):
             self.sig_wiped.emit()
             self.sig_attempt_done.emit()
             return
-        if isinstance(exc, VaultError):
-            self._show_error(exc.message)
+        retry = float(exc.retry_after) if isinstance(exc, LockedOut | WrongCredentials) else 0.0
+        if isinstance(exc, LockedOut):
+            # The vault's own sentence ("... Réessayez dans N s."), kept live by the countdown.
+            self.error.hide()
+            self._countdown_text = lambda s: tr("Trop d'essais incorrects. Réessayez dans {s} s.", s=s)
+        elif isinstance(exc, VaultError):
+            message = exc.message
+            if retry > 0:  # the live countdown below replaces the vault's static "in N s"
+                static = " " + tr("Prochain essai possible dans {s} s.", s=int(retry + 0.999))
+                message = message.removesuffix(static)
+            self._show_error(message)
+            self._countdown_text = lambda s: tr("Nouvel essai possible dans {s} s.", s=s)
         else:
             self._show_error(tr("Erreur inattendue lors du déverrouillage : {err}", err=str(exc) or type(exc).__name__))
-        retry = 0.0
-        if isinstance(exc, LockedOut | WrongCredentials):
-            retry = float(exc.retry_after)
         if retry > 0:
             self._retry_deadline = time.monotonic() + retry
             self._countdown.start()
@@ -346,7 +361,7 @@ class UnlockScreen(QWidget):
             self.countdown.hide()
             self._update_enabled()
             return
-        self.countdown.setText(tr("Nouvel essai possible dans {s} s.", s=int(remaining + 0.999)))
+        self.countdown.setText(self._countdown_text(int(remaining + 0.999)))
         self.countdown.show()
 
     def _show_error(self, message: str) -> None:

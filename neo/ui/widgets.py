@@ -14,9 +14,11 @@ from neo.ui.qt import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QIcon,
     QLabel,
     QPainter,
     QPaintEvent,
+    QPixmap,
     QPushButton,
     QRectF,
     QSize,
@@ -65,11 +67,15 @@ def colour(key: str) -> str:
     return theme.palette(_current_theme)[key]
 
 
-def set_icon(widget: QWidget, name: str | Path, colour_key: str = "icon", size: int = 28) -> None:
-    """Give a button or label a themed icon; :func:`refresh_icons` re-renders it on theme change."""
+def set_icon(widget: QWidget, name: str | Path, colour_key: str = "icon", size: int = 28, gap: int = 0) -> None:
+    """Give a button or label a themed icon; :func:`refresh_icons` re-renders it on theme change.
+
+    ``gap`` leaves that many pixels between a button's icon and its text.
+    """
     widget.setProperty("neoIcon", str(name))
     widget.setProperty("neoIconColour", colour_key)
     widget.setProperty("neoIconSize", size)
+    widget.setProperty("neoIconGap", gap)
     _render_icon(widget)
 
 
@@ -82,8 +88,22 @@ def _render_icon(widget: QWidget) -> None:
     source: str | Path = Path(name) if name.endswith(".svg") else name
     hexcolour = colour(key)
     if isinstance(widget, QAbstractButton):
-        widget.setIcon(theme.icon(source, hexcolour, size))
-        widget.setIconSize(QSize(size, size))
+        gap = int(widget.property("neoIconGap") or 0)
+        if gap:
+            path = source if isinstance(source, Path) else theme.icon_file(source)
+            glyph = theme.render_svg(path, size, hexcolour)
+            ratio = glyph.devicePixelRatio()
+            padded = QPixmap(round((size + gap) * ratio), round(size * ratio))
+            padded.setDevicePixelRatio(ratio)
+            padded.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(padded)
+            painter.drawPixmap(0, 0, glyph)
+            painter.end()
+            widget.setIcon(QIcon(padded))
+            widget.setIconSize(QSize(size + gap, size))
+        else:
+            widget.setIcon(theme.icon(source, hexcolour, size))
+            widget.setIconSize(QSize(size, size))
     elif isinstance(widget, QLabel):
         path = source if isinstance(source, Path) else theme.icon_file(source)
         widget.setPixmap(theme.render_svg(path, size, hexcolour))
@@ -100,14 +120,38 @@ def refresh_icons(root: QWidget) -> None:
 # -- labels and containers -------------------------------------------------------------------
 
 
+class WrappingLabel(QLabel):
+    """A word-wrapped label that asks for the height its text needs at its current width.
+
+    (Qt does not always carry height-for-width through nested layouts; without this a
+    three-line error can be clipped to two lines.)
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+
+    def _fit(self) -> None:
+        if self.width() > 0:
+            needed = self.heightForWidth(self.width())
+            if needed > 0 and needed != self.minimumHeight():
+                self.setMinimumHeight(needed)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt API
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._fit()
+
+
 def label(text: str = "", role_name: str | None = None, *, wrap: bool = False,
           parent: QWidget | None = None) -> QLabel:
-    lab = QLabel(text, parent)
+    lab = WrappingLabel(text, parent) if wrap else QLabel(text, parent)
     if role_name:
         lab.setProperty("role", role_name)
-    lab.setWordWrap(wrap)
-    if wrap:
-        lab.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
     return lab
 
 
@@ -134,12 +178,13 @@ def separator() -> QFrame:
 
 
 def button(text: str = "", role_name: str | None = None, icon_name: str | None = None,
-           colour_key: str = "icon", icon_px: int = 26) -> QPushButton:
+           colour_key: str = "icon", icon_px: int = 26, *, with_text: bool = True) -> QPushButton:
+    """A touch-sized push button; ``with_text=False`` for an icon-only button (no icon gap)."""
     btn = QPushButton(text)
     if role_name:
         btn.setProperty("role", role_name)
     if icon_name:
-        set_icon(btn, icon_name, colour_key, icon_px)
+        set_icon(btn, icon_name, colour_key, icon_px, gap=10 if with_text else 0)
     btn.setCursor(Qt.CursorShape.PointingHandCursor)
     return btn
 
@@ -157,7 +202,7 @@ class Banner(QFrame):
         self.icon = icon_label("alert", "danger_text", 28)
         self.text = label(wrap=True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.close_button = button("", None, "close", "text", 24)
+        self.close_button = button("", None, "close", "text", 24, with_text=False)
         self.close_button.setFixedWidth(64)
         self.close_button.clicked.connect(self.dismiss)
         self.retranslate()

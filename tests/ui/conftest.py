@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -47,8 +48,12 @@ def builtin_host(session: Any) -> Any:
 
 @pytest.fixture
 def make_window(qtbot: Any) -> Iterator[Callable[..., Any]]:
+    """Windows on a real vault. As in the app, Python's collector runs on the UI thread
+    only (never in the unlock worker, where it could delete Qt widgets)."""
     from neo.ui.app import MainWindow
 
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     windows: list[MainWindow] = []
 
     def factory(data_dir: Path, settings: Settings | None = None, *, size: tuple[int, int] = (1280, 800),
@@ -68,6 +73,10 @@ def make_window(qtbot: Any) -> Iterator[Callable[..., Any]]:
     from neo.ui.tasks import wait_for_tasks
 
     wait_for_tasks()
+    windows.clear()
+    gc.collect()
+    if gc_was_enabled:
+        gc.enable()
 
 
 def unlock(qtbot: Any, window: Any, service_number: str = SERVICE_NUMBER, pin: str = PIN) -> None:

@@ -78,6 +78,8 @@ def test_three_wrong_pins_start_a_countdown_and_disable_the_button(qtbot, device
     assert screen.locked_out
     assert screen.countdown.isVisible()
     assert "Nouvel essai possible dans" in screen.countdown.text()
+    # The vault's static "in 30 s" gives way to the live countdown.
+    assert screen.error.text() == "Matricule ou code PIN incorrect."
     assert not screen.unlock_button.isEnabled()
     assert not screen.keypad.keys["validate"].isEnabled()
     # Submitting anyway (Enter in the PIN field) does nothing while the countdown runs.
@@ -98,7 +100,7 @@ def test_locked_out_slot_reports_the_live_countdown(qtbot, device, make_window):
     qtbot.waitUntil(lambda: screen.unlock_button.isEnabled())
     assert not screen.countdown.isVisible()
     attempt(qtbot, window, PIN)  # the vault still refuses: its own clock says wait
-    assert "Réessayez dans" in screen.error.text()
+    assert "Trop d'essais incorrects. Réessayez dans" in screen.countdown.text()
     assert screen.countdown.isVisible() and not screen.unlock_button.isEnabled()
 
 
