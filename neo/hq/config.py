@@ -1,0 +1,83 @@
+"""HQ's configuration: one dataclass, filled by ``neo-hq`` from its options and the
+environment (``NEO_HQ_DATA_DIR``, ``NEO_HQ_DB``, ``NEO_HQ_ARGON2_*``)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+from neo import protocol
+from neo.hq.storage import sqlite_url
+
+DB_FILE = "hq.db"
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("NEO_HQ_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("neo-hq", "neo"))
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """A synced collection as HQ enforces it."""
+
+    name: str
+    policy: protocol.SyncPolicy
+    visibility: protocol.Visibility = "unit"
+    source: str = "hq"
+
+
+@dataclass
+class HQConfig:
+    data_dir: Path = field(default_factory=default_data_dir)
+    db_url: str | None = None
+    """SQLAlchemy URL; None means the SQLite file ``hq.db`` in the data directory."""
+    public_url: str | None = None
+    """The address devices use (put in enrolment codes); None: from the last ``serve``."""
+    insecure: bool = False
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_ca: Path | None = None
+    max_body_bytes: int = protocol.MAX_BODY_BYTES
+    max_chunk_bytes: int = protocol.MAX_CHUNK_BYTES
+    gzip_level: int = 5
+    argon2_time_cost: int = field(default_factory=lambda: _env_int("NEO_HQ_ARGON2_TIME_COST", 3))
+    argon2_memory_kib: int = field(default_factory=lambda: _env_int("NEO_HQ_ARGON2_MEMORY_KIB", 64 * 1024))
+    argon2_parallelism: int = field(default_factory=lambda: _env_int("NEO_HQ_ARGON2_PARALLELISM", 2))
+    pin_free_attempts: int = 3
+    """Wrong PINs allowed before HQ makes an officer wait."""
+    pin_base_delay: float = 30.0
+    pin_max_delay: float = 3600.0
+    collections: tuple[CollectionSpec, ...] = ()
+    """Collections declared beside HQ's defaults and the modules' manifests (tests, operators)."""
+    read_manifests: bool = True
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir).expanduser()
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or os.environ.get("NEO_HQ_DB") or sqlite_url(self.data_dir / DB_FILE)
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+    @property
+    def tls_dir(self) -> Path:
+        return self.data_dir / "tls"

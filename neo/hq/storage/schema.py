@@ -1,0 +1,242 @@
+"""HQ's tables, as SQLAlchemy Core metadata.
+
+This is the current shape of the schema; the Alembic scripts in ``neo/hq/migrations``
+build it step by step, and a test checks the two agree. Times are timezone-aware UTC
+(``timestamptz`` on PostgreSQL, ISO text on SQLite).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite keeps no zone: we add it back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError("UTCDateTime needs an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+hq_meta = Table(
+    "hq_meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+counters = Table(
+    "counters", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+units = Table(
+    "units", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(120), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+officers = Table(
+    "officers", metadata,
+    Column("service_number", String(12), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("unit_id", Integer, ForeignKey("units.id"), nullable=False, index=True),
+    Column("role", String(16), nullable=False),
+    Column("pin_hash", String(255), nullable=False),
+    Column("disabled", Boolean, nullable=False),
+    Column("disabled_at", UTCDateTime, nullable=True),
+    Column("failed_attempts", Integer, nullable=False),
+    Column("last_failed_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+devices = Table(
+    "devices", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("unit_id", Integer, ForeignKey("units.id"), nullable=False, index=True),
+    Column("public_key", String(64), nullable=False),
+    Column("key_type", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("enrolled_at", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=True),
+    Column("revoked", Boolean, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+enrolment_codes = Table(
+    "enrolment_codes", metadata,
+    Column("secret_hash", String(64), primary_key=True),
+    Column("unit_id", Integer, ForeignKey("units.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+    Column("device_id", String(36), nullable=True),
+)
+
+# The current state of every synced record. ``server_seq`` moves to a new, higher value
+# on every write, so "changes since N" is one range scan of the primary key.
+# ``audience`` says who pulls the record: "*" everyone, "u:<unit id>", "d:<device id>",
+# or "hq" (nobody). ``mutation_id`` is the device mutation that wrote this version (null
+# for HQ's own writes).
+records = Table(
+    "records", metadata,
+    # INTEGER PRIMARY KEY on SQLite: the table is stored in server_seq order (inserts
+    # append, a pull page is a contiguous range).
+    Column("server_seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
+    Column("collection", String(81), nullable=False),
+    Column("record_id", String(36), nullable=False),
+    Column("version", String(84), nullable=False),
+    Column("origin_device", String(36), nullable=False),
+    Column("officer", String(12), nullable=True),
+    Column("tombstone", Boolean, nullable=False),
+    Column("payload", Text, nullable=True),
+    Column("audience", String(48), nullable=False),
+    Column("mutation_id", String(36), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_records_key", "collection", "record_id", unique=True),
+)
+
+# Answers to mutations, so that a resend gets the same answer. The answer to the mutation
+# that wrote a record's current version is not here but in ``records.mutation_id`` (one
+# row less per record pushed); it moves here when the record is written again.
+mutations = Table(
+    "mutations", metadata,
+    Column("mutation_id", String(36), primary_key=True),
+    Column("device_id", String(36), nullable=False),
+    Column("collection", String(81), nullable=False),
+    Column("record_id", String(36), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("server_seq", BigInteger, nullable=True),
+    Column("reason_code", String(32), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("conflict_id", Integer, nullable=True),
+    Column("current_version", String(84), nullable=True),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+# True conflicts on mutable_shared records, kept until a person resolves them.
+conflicts = Table(
+    "conflicts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("collection", String(81), nullable=False),
+    Column("record_id", String(36), nullable=False),
+    Column("mutation_id", String(36), nullable=False),
+    Column("device_id", String(36), nullable=False),
+    Column("officer", String(12), nullable=True),
+    Column("base_version", String(84), nullable=True),
+    Column("incoming_version", String(84), nullable=False),
+    Column("incoming_tombstone", Boolean, nullable=False),
+    Column("incoming_payload", Text, nullable=True),
+    Column("current_version", String(84), nullable=True),
+    Column("current_tombstone", Boolean, nullable=True),
+    Column("current_payload", Text, nullable=True),
+    Column("audience", String(48), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime, nullable=True),
+    Column("resolution", String(16), nullable=True),
+    Column("resolved_by", String(64), nullable=True),
+    Index("ix_conflicts_record", "collection", "record_id"),
+)
+
+attachments = Table(
+    "attachments", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("complete", Boolean, nullable=False),
+    Column("size", BigInteger, nullable=True),
+    Column("media_type", String(100), nullable=True),
+    Column("unit_id", Integer, nullable=True),
+    Column("created_by", String(36), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("completed_at", UTCDateTime, nullable=True),
+)
+
+# Chunks received and not yet assembled, per uploading device (so two devices uploading
+# the same file never mix their chunks).
+attachment_chunks = Table(
+    "attachment_chunks", metadata,
+    Column("sha256", String(64), nullable=False),
+    Column("device_id", String(36), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("sha256", "device_id", "idx", name="pk_attachment_chunks"),
+)
+
+# Device audit events as received. ``body`` is the event's JSON exactly as the device
+# hashed it (the columns beside it are copies for searching).
+audit_events = Table(
+    "audit_events", metadata,
+    Column("device_id", String(36), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("event_id", String(64), nullable=False),
+    Column("ts", String(64), nullable=False),
+    Column("officer", String(12), nullable=True),
+    Column("action", String(80), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("device_id", "seq", name="pk_audit_events"),
+)
+
+# Where each device's chain stands at HQ, and the first break seen while receiving it.
+audit_chains = Table(
+    "audit_chains", metadata,
+    Column("device_id", String(36), primary_key=True),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+    Column("event_count", BigInteger, nullable=False),
+    Column("broken", Boolean, nullable=False),
+    Column("first_broken_seq", BigInteger, nullable=True),
+    Column("problem", Text, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
