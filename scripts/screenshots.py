@@ -115,14 +115,14 @@ def main(argv: list[str] | None = None) -> int:
         other = Path(tmp) / "other"
         Vault(other, Settings.load(other)).initialize(OFFICER, PIN).lock()
         window = make_window(other, "day", LANDSCAPE, args.lang)
-        for wrong in ("111111", "222222", "333333"):
-            screen = window.unlock_screen
+        screen = window.unlock_screen
+        answers: list[bool] = []
+        screen.sig_attempt_done.connect(lambda: answers.append(True))
+        for n, wrong in enumerate(("111111", "222222", "333333"), start=1):
             screen.number.setText(OFFICER.service_number)
             screen.pin.setText(wrong)
-            done: list[bool] = []
-            screen.sig_attempt_done.connect(lambda: done.append(True))
             screen.submit()
-            pump(lambda: bool(done))
+            pump(lambda n=n: len(answers) == n)
         save(window, out / f"unlock-lockout-day{suffix}.png")
         window.shutdown()
         window.close()

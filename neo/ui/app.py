@@ -599,6 +599,12 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Lock and stop listening to the application (idempotent)."""
+        if qt_is_valid(self.unlock_screen):
+            # An unlock still running must not leave an open session behind.
+            self.unlock_screen.cancel_pending()
+            if self.unlock_screen.busy.isVisible():
+                wait_for_tasks()
+                QApplication.processEvents()
         if self.session is not None:
             self.lock()
         app = QApplication.instance()

@@ -22,6 +22,7 @@ from neo.ui.qt import (
     QObject,
     QPushButton,
     QScrollArea,
+    QScroller,
     QSize,
     QSizePolicy,
     Qt,
@@ -222,6 +223,7 @@ class HomeScreen(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        QScroller.grabGesture(self.scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         self.scroll.setWidget(self.grid_host)
         self.scroll.viewport().installEventFilter(self)
 

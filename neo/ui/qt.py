@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 from PySide6.QtCore import (
-    QByteArray,
     Property,
+    QByteArray,
     QEasingCurve,
     QEvent,
     QObject,
     QPoint,
     QPropertyAnimation,
     QRect,
-    QRegularExpression,
     QRectF,
+    QRegularExpression,
     QRunnable,
     QSize,
     Qt,
@@ -62,6 +62,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QScroller,
     QSizePolicy,
     QStackedWidget,
     QToolButton,
@@ -70,7 +71,7 @@ from PySide6.QtWidgets import (
 )
 
 try:  # shiboken tells whether a wrapper still has its C++ object
-    from shiboken6 import isValid as qt_is_valid
+    from shiboken6 import isValid as qt_is_valid  # noqa: N813 - the shell's name for it
 except ImportError:  # pragma: no cover - shiboken ships with PySide6
 
     def qt_is_valid(obj: object) -> bool:
@@ -120,6 +121,7 @@ __all__ = [
     "QResizeEvent",
     "QRunnable",
     "QScrollArea",
+    "QScroller",
     "QSize",
     "QSizePolicy",
     "QStackedWidget",
@@ -129,11 +131,11 @@ __all__ = [
     "QToolButton",
     "QVBoxLayout",
     "QWidget",
+    "Qt",
     "QtCore",
     "QtGui",
     "QtSvg",
     "QtWidgets",
-    "Qt",
     "Signal",
     "Slot",
     "qt_is_valid",

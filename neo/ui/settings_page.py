@@ -22,6 +22,7 @@ from neo.ui.qt import (
     QLabel,
     QResizeEvent,
     QScrollArea,
+    QScroller,
     Qt,
     QVBoxLayout,
     QWidget,
@@ -255,6 +256,7 @@ class SettingsPage(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        QScroller.grabGesture(self.scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         self.scroll.setWidget(body)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)

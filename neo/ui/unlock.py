@@ -96,6 +96,7 @@ class UnlockScreen(QWidget):
         self.vault = vault
         self._busy = False
         self._wiped = False
+        self._cancelled = False
         self._retry_deadline = 0.0
         self._countdown_text: Callable[[int], str] = lambda s: tr("Nouvel essai possible dans {s} s.", s=s)
         self._countdown = QTimer(self)
@@ -299,7 +300,14 @@ class UnlockScreen(QWidget):
         vault = self.vault
         run_in_background(lambda: vault.unlock(number, pin), self._unlock_succeeded, self._unlock_failed)
 
+    def cancel_pending(self) -> None:
+        """The window is closing: a session that arrives from now on is locked at once."""
+        self._cancelled = True
+
     def _unlock_succeeded(self, session: Session) -> None:
+        if self._cancelled:
+            session.lock()
+            return
         self._set_busy(False)
         self.clear()
         self.sig_unlocked.emit(session)

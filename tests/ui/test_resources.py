@@ -67,3 +67,19 @@ def test_icons_render(qtbot):
         assert not pixmap.isNull()
         assert any(image.pixelColor(x, y).alpha() > 0 for x in range(0, image.width(), 2)
                    for y in range(0, image.height(), 2)), path.name
+
+
+def test_only_neo_ui_qt_imports_the_binding():
+    """Like Anki's aqt.qt: the shell reaches PySide6 through neo.ui.qt only."""
+    offenders = []
+    for path in sorted(UI_DIR.rglob("*.py")):
+        if path.name == "qt.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in ("PySide6", "shiboken6")]
+    assert offenders == []

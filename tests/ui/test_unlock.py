@@ -153,3 +153,37 @@ def test_unlock_screen_shows_nothing_of_the_device(qtbot, device, make_window):
     texts = " ".join(all_texts(window))
     assert OFFICER_NAME not in texts and SERVICE_NUMBER not in texts and "BTA" not in texts
 
+
+
+def test_disabled_officer_is_refused_with_the_vault_message(qtbot, data_dir: Path, make_window):
+    from neo.models import Officer
+    from neo.store import repos
+
+    vault = Vault(data_dir, Settings.load(data_dir))
+    session = vault.initialize(Officer(service_number=SERVICE_NUMBER, name=OFFICER_NAME), PIN)
+    vault.add_officer(session, Officer(service_number="100002", name="Karim Benali"), "739164")
+    session.store.write(lambda c: repos.officer_set_disabled(c, "100002", True))
+    session.lock()
+    window = make_window(data_dir)
+    attempt(qtbot, window, "739164", service_number="100002")
+    assert window.locked
+    assert window.unlock_screen.error.text() == "Ce compte est désactivé. Contactez votre unité."
+
+
+def test_closing_the_window_during_an_unlock_leaves_no_open_session(qtbot, device, make_window):
+    window = make_window(device)
+    sessions = []
+    real_unlock = window.vault.unlock
+
+    def recording_unlock(*args, **kwargs):
+        session = real_unlock(*args, **kwargs)
+        sessions.append(session)
+        return session
+
+    window.vault.unlock = recording_unlock
+    window.unlock_screen.number.setText(SERVICE_NUMBER)
+    window.unlock_screen.pin.setText(PIN)
+    window.unlock_screen.submit()
+    window.shutdown()
+    assert len(sessions) == 1 and sessions[0].locked
+    assert window.locked
