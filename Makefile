@@ -40,7 +40,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	@echo "Installing NEO and its dev/hq dependencies into $(VENV)..." >&2
-	@$(BIN)/python -m pip install --upgrade pip >&2
+	@$(BIN)/python -m pip install --upgrade pip "setuptools>=69" wheel >&2
 	@$(BIN)/python -m pip install -e ".[dev,hq]" >&2
 	@touch $@
 
