@@ -32,7 +32,7 @@ def digest(secret: str) -> str:
 class PinHasher:
     def __init__(self, time_cost: int = 3, memory_kib: int = 64 * 1024, parallelism: int = 2) -> None:
         self._ph = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
-        self._dummy = self._ph.hash(secrets.token_hex(8))
+        self._dummy: str | None = None
 
     def hash(self, pin: str) -> str:
         return self._ph.hash(pin)
@@ -45,6 +45,8 @@ class PinHasher:
 
     def burn(self, pin: str) -> None:
         """Spend the time of a real check (for unknown service numbers)."""
+        if self._dummy is None:
+            self._dummy = self._ph.hash(secrets.token_hex(8))
         self.verify(self._dummy, pin)
 
     def needs_rehash(self, pin_hash: str) -> bool:

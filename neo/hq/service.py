@@ -158,6 +158,18 @@ def _result(mutation_id: str, status: str, *, server_seq: int | None = None, rea
     return res
 
 
+def _superseded_receipt(cur: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+    """When a record is written again, the answer to the mutation that wrote its previous
+    version (kept in ``records.mutation_id``) moves to the mutations table."""
+    if not cur.get("mutation_id"):
+        return []
+    return [{
+        "mutation_id": cur["mutation_id"], "device_id": cur["origin_device"], "collection": cur["collection"],
+        "record_id": cur["record_id"], "status": "applied", "server_seq": int(cur["server_seq"]),
+        "reason_code": None, "reason": None, "conflict_id": None, "current_version": None, "received_at": now,
+    }]
+
+
 def parse_ttl(text: str) -> int:
     """``"24h"``, ``"30m"``, ``"7d"``, ``"90s"`` or plain seconds -> seconds (1 min to 30 days)."""
     m = re.fullmatch(r"\s*(\d{1,7})\s*([smhd]?)\s*", text or "")
@@ -438,9 +450,9 @@ class Headquarters:
 
                 if action == "apply":
                     seq += 1
-                    if cur is not None and cur.get("mutation_id"):
+                    if cur is not None:
                         # The record's previous writer keeps its answer in the mutations table.
-                        receipt(_result(cur["mutation_id"], "applied", server_seq=int(cur["server_seq"])), *key)
+                        receipts.extend(_superseded_receipt(cur, now))
                     row = {
                         "server_seq": seq, "collection": m.collection, "record_id": m.record_id,
                         "version": m.version, "origin_device": device.id, "officer": m.officer,
@@ -560,7 +572,9 @@ class Headquarters:
         def tx(conn: Connection) -> int:
             seq = start = sync_sql.lock_sequence(conn)
             current = sync_sql.records_get(conn, {(collection, rid) for rid, _, _ in batch})
-            inserts, updates = [], []
+            inserts: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
+            receipts: list[dict[str, Any]] = []
             for rid, payload, audience in batch:
                 text, problem = encode_payload(payload)
                 if problem:
@@ -572,17 +586,19 @@ class Headquarters:
                 seq += 1
                 row = {"collection": collection, "record_id": rid, "server_seq": seq,
                        "version": str(self.clock.now()), "origin_device": protocol.HQ_NODE, "officer": None,
-                       "tombstone": tombstone, "payload": text, "audience": audience, "created_at": now,
-                       "updated_at": now}
+                       "tombstone": tombstone, "payload": text, "audience": audience, "mutation_id": None,
+                       "created_at": now, "updated_at": now}
                 if cur is None:
                     inserts.append(row)
                     current[(collection, rid)] = row
                 else:
+                    receipts.extend(_superseded_receipt(cur, now))
                     updates.append({**{k: v for k, v in row.items()
                                        if k not in ("collection", "record_id", "created_at", "audience")},
                                     "k_collection": collection, "k_record_id": rid})
             sync_sql.records_insert(conn, inserts)
             sync_sql.records_update(conn, updates)
+            sync_sql.mutations_insert(conn, receipts)
             if seq != start:
                 sync_sql.set_sequence(conn, seq)
             return seq - start
@@ -917,10 +933,11 @@ class Headquarters:
                 cur = sync_sql.record_get(conn, c["collection"], c["record_id"])
                 row = {"server_seq": seq, "version": str(self.clock.now()), "origin_device": protocol.HQ_NODE,
                        "officer": c["officer"], "tombstone": bool(c["incoming_tombstone"]),
-                       "payload": c["incoming_payload"], "updated_at": now,
+                       "payload": c["incoming_payload"], "mutation_id": None, "updated_at": now,
                        "k_collection": c["collection"], "k_record_id": c["record_id"]}
                 if cur is None:
                     raise AdminError(tr("L'enregistrement n'existe plus."))
+                sync_sql.mutations_insert(conn, _superseded_receipt(cur, now))
                 sync_sql.records_update(conn, [row])
                 sync_sql.set_sequence(conn, seq)
             sync_sql.conflicts_resolve(conn, [conflict_id], collection=c["collection"], record_id=c["record_id"],
