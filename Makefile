@@ -19,9 +19,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.neo-installed
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="tests/core -x"`.
 PYTEST_ARGS ?=
-# One benchmark by name, e.g. `make bench BENCH=store.overhead`; SIZE overrides its N.
-BENCH ?=
-SIZE  ?=
+# One benchmark by name, e.g. `make bench BENCH=store.overhead`; SIZE overrides its N,
+# REPEATS its number of timed repeats.
+BENCH   ?=
+SIZE    ?=
+REPEATS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -61,7 +63,7 @@ lint: $(STAMP)
 	exit $$status
 
 bench: $(STAMP)
-	@$(BIN)/python -m benchmarks.run $(if $(BENCH),--only $(BENCH)) $(if $(SIZE),--size $(SIZE))
+	@$(BIN)/python -m benchmarks.run $(if $(BENCH),--only $(BENCH)) $(if $(SIZE),--size $(SIZE)) $(if $(REPEATS),--repeats $(REPEATS))
 
 demo: $(STAMP)
 	$(BIN)/python -m neo.demo
