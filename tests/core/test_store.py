@@ -140,6 +140,23 @@ def test_a_read_is_a_consistent_snapshot(store: Store) -> None:
     assert store.read(lambda c: c.execute("SELECT count(*) FROM t").fetchone()[0]) == 2
 
 
+def test_nested_reads_on_one_thread_share_the_snapshot(store: Store) -> None:
+    """Layered code reads inside reads (a service calling a helper that reads its
+    settings): the inner read must join the outer snapshot, not fail."""
+    _make_table(store)
+    store.write(lambda c: c.execute("INSERT INTO t(v) VALUES ('one')"))
+
+    def inner(conn) -> int:
+        return conn.execute("SELECT count(*) FROM t").fetchone()[0]
+
+    def outer(conn) -> tuple[int, int]:
+        before = inner(conn)
+        return before, store.read(inner)
+
+    assert store.read(outer) == (1, 1)
+    assert store.read(inner) == 1
+
+
 def test_reader_connections_are_read_only(store: Store) -> None:
     _make_table(store)
     with pytest.raises(sqlcipher3.OperationalError):

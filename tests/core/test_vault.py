@@ -61,10 +61,13 @@ def read_header(data_dir: Path) -> dict[str, Any]:
 
 
 def without_counters(header: dict[str, Any]) -> dict[str, Any]:
+    """The vault header minus what a failed attempt may change: the failure counters
+    (of the slots, and whatever the vault keeps for unknown numbers)."""
     h = json.loads(json.dumps(header))
-    for counter in [*h["slots"], h["unknown"]]:
+    h.pop("unknown", None)
+    for slot in h["slots"]:
         for k in COUNTER_KEYS:
-            counter.pop(k, None)
+            slot.pop(k, None)
     return h
 
 
