@@ -151,10 +151,15 @@ class Store:
         if self._closed:
             raise StoreClosed("the store is closed")
         conn = self._reader()
+        depth = getattr(self._local, "depth", 0)
+        if depth:  # a read inside a read joins the outer snapshot
+            return fn(conn)
         conn.execute("BEGIN")
+        self._local.depth = 1
         try:
             return fn(conn)
         finally:
+            self._local.depth = 0
             conn.execute("COMMIT")
 
     # -- maintenance ----------------------------------------------------------------
