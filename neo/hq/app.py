@@ -87,6 +87,9 @@ M = TypeVar("M", bound=BaseModel)
 
 def parse_body(model: type[M], body: bytes) -> M:
     """Validate a raw JSON body, with the same errors FastAPI's own parsing gives."""
+    if not body:
+        raise Rejected(tr("Requête invalide."), code="invalid",
+                       errors=[{"loc": ["body"], "msg": "Field required", "type": "missing"}])
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:

@@ -107,11 +107,12 @@ class ApiGate:
                 break
             data = message.get("body", b"")
             size += len(data)
+            more = message.get("more_body", False)
             if size > limit:
-                await _drain(receive, DRAIN_LIMIT)
+                if more:
+                    await _drain(receive, DRAIN_LIMIT)
                 raise too_large
             chunks.append(data)
-            more = message.get("more_body", False)
         body = b"".join(chunks)
         if encoding == "gzip" and body:
             body = _gunzip(body, limit, too_large)

@@ -174,7 +174,7 @@ def parse_ttl(text: str) -> int:
     """``"24h"``, ``"30m"``, ``"7d"``, ``"90s"`` or plain seconds -> seconds (1 min to 30 days)."""
     m = re.fullmatch(r"\s*(\d{1,7})\s*([smhd]?)\s*", text or "")
     if not m:
-        raise AdminError(tr("Durée invalide : {text} (exemples : 30m, 24h, 7d).", text=text))
+        raise AdminError(tr("Durée invalide : {value} (exemples : 30m, 24h, 7d).", value=text))
     seconds = int(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
     if not 60 <= seconds <= 30 * 86400:
         raise AdminError(tr("La durée doit être comprise entre 1 minute et 30 jours."))
@@ -368,7 +368,7 @@ class Headquarters:
             return "officer_other_unit"
         if officer["disabled"]:
             disabled_at = officer["disabled_at"]
-            if disabled_at is None or int(wall) >= _ms(disabled_at):
+            if disabled_at is None or int(wall) > _ms(disabled_at):
                 return "officer_disabled"
         return None
 

@@ -234,3 +234,13 @@ def enrolment_code_consume(conn: Connection, secret_hash: str, device_id: str, n
         .values(used_at=now, device_id=device_id)
     )
     return res.rowcount == 1
+
+
+def table_counts(conn: Connection) -> dict[str, int]:
+    """Rows in every HQ table (diagnostics and tests: "this request wrote nothing")."""
+    from neo.hq.storage.schema import metadata
+
+    return {
+        name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+        for name, table in sorted(metadata.tables.items())
+    }

@@ -110,7 +110,7 @@ def records_get(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple
     key = tuple_(records.c.collection, records.c.record_id)
     if conn.dialect.name == "postgresql":
         pairs = func.unnest(bindparam("cs", type_=ARRAY(Text)), bindparam("rs", type_=ARRAY(Text))).table_valued(
-            "c", "r")
+            "c", "r").render_derived()
         where = key.in_(select(pairs.c.c, pairs.c.r))
         params: dict[str, Any] = {"cs": [k[0] for k in wanted], "rs": [k[1] for k in wanted]}
     else:
