@@ -213,9 +213,9 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     if args.json:
         _dump(report)
     else:
-        _out(tr("Données de démonstration en place : {u} unité(s) créée(s), {o} agent(s) ajouté(s), "
-                "{r} enregistrement(s) écrit(s).", u=len(report["units_created"]), o=len(report["officers_added"]),
-                r=report["records_written"]))
+        message = tr("Données de démonstration en place : {u} unité(s) créée(s), {o} agent(s) ajouté(s), {r} enregistrement(s) écrit(s).",
+                     u=len(report["units_created"]), o=len(report["officers_added"]), r=report["records_written"])
+        _out(message)
     return 0
 
 

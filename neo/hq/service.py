@@ -776,8 +776,8 @@ class Headquarters:
             if tmp is None:
                 self.blobs.discard_partial(sha256, device.id)
                 self._write(lambda c: att_sql.chunks_drop(c, sha256, device.id))
-                raise Rejected(tr("L'empreinte SHA-256 du fichier ne correspond pas : les morceaux ont été effacés, "
-                                  "renvoyez le fichier."), code="hash_mismatch")
+                raise Rejected(tr("L'empreinte SHA-256 du fichier ne correspond pas : les morceaux ont été effacés, renvoyez le fichier."),
+                               code="hash_mismatch")
             self.blobs.publish(tmp, sha256)
             now = utcnow()
 
