@@ -24,8 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from neo.models import Position
-from neo.store import Store
-from neo.store import repos
+from neo.store import Store, repos
 
 GENESIS = "0" * 64
 

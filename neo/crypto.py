@@ -33,8 +33,8 @@ __all__ = [
     "derive_key",
     "encrypt",
     "generate_keypair",
-    "public_bytes",
     "private_bytes",
+    "public_bytes",
     "seal",
     "unseal",
 ]

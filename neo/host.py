@@ -34,8 +34,7 @@ from neo.api.manifest import Manifest
 from neo.api.position import PositionSource
 from neo.i18n import tr
 from neo.modules import BUILTINS
-from neo.store import migrate
-from neo.store import repos
+from neo.store import migrate, repos
 
 if TYPE_CHECKING:
     from neo.vault import Session

@@ -54,8 +54,7 @@ from neo.audit import AuditLog, now_iso
 from neo.config import Settings
 from neo.i18n import tr
 from neo.models import Officer, Position, normalize_service_number
-from neo.store import Store, WrongKey, migrate
-from neo.store import repos
+from neo.store import Store, WrongKey, migrate, repos
 from neo.store.schema import CORE_MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -296,6 +295,7 @@ class Vault:
             for leftover in (self.db_path, Path(str(self.db_path) + "-wal"), Path(str(self.db_path) + "-shm")):
                 leftover.unlink(missing_ok=True)
             (self.data_dir / WIPE_NOTICE_FILE).unlink(missing_ok=True)
+            self.pending_audit_path.unlink(missing_ok=True)  # sealed to a key that no longer exists
             master = os.urandom(32)
             audit_priv, audit_pub = crypto.generate_keypair()
             header: dict[str, Any] = {
@@ -306,7 +306,7 @@ class Vault:
                     "params": crypto.Argon2Params(**self.settings.lookup_kdf.model_dump()).as_dict(),
                 },
                 "audit_public": crypto.b64e(audit_pub),
-                "unknown": {"failures": 0, "locked_until": 0.0},
+                "unknown": {},
                 "slots": [],
             }
             slot_id = self._slot_id(header, officer.service_number)
@@ -345,9 +345,13 @@ class Vault:
             now = self.clock()
             slot_id = self._slot_id(header, service_number)
             slot = next((s for s in header["slots"] if s["id"] == slot_id), None)
-            counter = slot if slot is not None else header["unknown"]
+            counter = slot if slot is not None else self._unknown_counter(header, slot_id)
             if counter.get("locked_until", 0) > now:
                 raise LockedOut(counter["locked_until"] - now)
+            # Count the attempt before checking the PIN: if recording the failure later
+            # fails (full disk, process killed), the attempt has still been counted.
+            counter["failures"] = int(counter.get("failures", 0)) + 1
+            self._write(header)
 
             master: bytes | None = None
             private: bytes | None = None
@@ -367,6 +371,11 @@ class Vault:
 
             if master is None:
                 return self._failed(header, counter, slot_id if slot else None, position)
+            # The PIN is right: the attempt is not a failure, whatever happens next.
+            after_failures = int(counter["failures"]) - 1
+            counter["failures"] = 0
+            counter["locked_until"] = 0.0
+            self._write(header)
 
             store, master = self._open_store(header, slot, private, master)
             try:
@@ -382,7 +391,7 @@ class Vault:
                     audit.append("unlock.refused", officer=officer.service_number, details={"why": "disabled"})
                     raise PermissionDenied(tr("Ce compte est désactivé. Contactez votre unité."))
                 audit.append("device.unlock", officer=officer.service_number, position=position,
-                             details={"after_failures": int(counter.get("failures", 0))})
+                             details={"after_failures": after_failures})
             except BaseException:
                 store.close()
                 raise
@@ -395,6 +404,20 @@ class Vault:
                 slot.update(fresh)
             self._write(header)
             return Session(self, store, officer, str(device_id), audit, bytearray(master))
+
+    @staticmethod
+    def _unknown_counter(header: dict[str, Any], slot_id: str) -> dict[str, Any]:
+        """Counters for numbers without a slot, keyed like slots: an unknown number then
+        behaves exactly like an enrolled one with a wrong PIN (no shared lockout)."""
+        unknown = header.setdefault("unknown", {})
+        if "failures" in unknown:  # the older single shared counter
+            unknown.clear()
+        counter = unknown.setdefault(slot_id, {"failures": 0, "locked_until": 0.0})
+        if len(unknown) > 256:  # bounded: forget the least recently locked
+            for old_id in sorted(unknown, key=lambda k: unknown[k]["locked_until"])[: len(unknown) - 256]:
+                if old_id != slot_id:
+                    del unknown[old_id]
+        return counter
 
     def _open_store(self, header: dict[str, Any], slot: dict[str, Any], private: bytes,
                     master: bytes) -> tuple[Store, bytes]:
@@ -417,8 +440,7 @@ class Vault:
                 position: Position | None) -> Session:
         policy = self.settings.unlock
         now = self.clock()
-        counter["failures"] = int(counter.get("failures", 0)) + 1
-        failures = counter["failures"]
+        failures = int(counter["failures"])  # already counted before the PIN check
         attempts_left = policy.wipe_after - failures
         retry_after = 0.0
         if failures >= policy.delay_after:

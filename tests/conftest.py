@@ -11,13 +11,13 @@ os.environ.setdefault("NEO_KDF__TIME_COST", "1")
 os.environ.setdefault("NEO_LOOKUP_KDF__MEMORY_KIB", "64")
 os.environ.setdefault("NEO_LOOKUP_KDF__TIME_COST", "1")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from neo.config import Settings  # noqa: E402
-from neo.models import Officer  # noqa: E402
-from neo.vault import Session, Vault  # noqa: E402
+from neo.config import Settings
+from neo.models import Officer
+from neo.vault import Session, Vault
 
 DEMO_PIN = "482913"
 

@@ -45,10 +45,11 @@ def _split_sql(script: str) -> list[str]:
     import sqlite3
 
     statements, buf = [], ""
-    for line in script.splitlines(keepends=True):
-        buf += line
+    parts = script.split(";")
+    for i, part in enumerate(parts):
+        buf += part if i == len(parts) - 1 else part + ";"
         if sqlite3.complete_statement(buf):
-            if buf.strip():
+            if buf.strip().rstrip(";").strip():
                 statements.append(buf.strip())
             buf = ""
     if buf.strip():
