@@ -58,7 +58,7 @@ def check_store(tmp: Path) -> None:
 def check_vault(tmp: Path) -> None:
     data_dir = tmp / "vault"
     vault = Vault(data_dir, _settings(data_dir))
-    session = vault.initialize(Officer(service_number="900001", name="Test Un"), PIN_A)
+    session = vault.initialize(Officer(service_number="900001", name="Test Un", role="admin"), PIN_A)
     vault.add_officer(session, Officer(service_number="900002", name="Test Deux"), PIN_B)
     vault.rekey(session)
     session.lock()

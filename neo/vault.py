@@ -513,6 +513,8 @@ class Vault:
     # -- management (needs an unlocked session) -------------------------------------
     def add_officer(self, session: Session, officer: Officer, pin: str) -> None:
         check_pin(pin)
+        if session.officer.role not in ("supervisor", "admin"):
+            raise PermissionDenied(tr("Seul un gradé (superviseur ou administrateur) peut ajouter un agent."))
         with self._lock:
             header = self._read()
             slot_id = self._slot_id(header, officer.service_number)
@@ -540,6 +542,8 @@ class Vault:
                 row = repos.officer_get(conn, sn)
                 if row is None:
                     raise UnknownOfficer(tr("Agent inconnu sur cet appareil."))
+                if len(repos.officer_list(conn)) <= 1:
+                    raise PermissionDenied(tr("Impossible de retirer le dernier agent : plus personne ne pourrait ouvrir l'appareil."))
                 repos.officer_delete(conn, sn)
                 session.audit.append_in(conn, action="officer.removed", officer=session.officer.service_number,
                                         details={"service_number": sn})

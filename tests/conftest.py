@@ -37,6 +37,6 @@ def vault(data_dir: Path) -> Vault:
 @pytest.fixture
 def session(vault: Vault):
     """An unlocked device with one officer (service number 100001, PIN 482913)."""
-    s: Session = vault.initialize(Officer(service_number="100001", name="Jeanne Martin", unit="BTA Menton"), DEMO_PIN)
+    s: Session = vault.initialize(Officer(service_number="100001", name="Jeanne Martin", unit="BTA Menton", role="supervisor"), DEMO_PIN)
     yield s
     s.lock()

@@ -80,6 +80,7 @@ class Store:
         self.encrypted = key is not None
         self._key = key
         self._closed = False
+        self._state_lock = threading.Lock()
         self._writer_conn = _connect(self.path, key)
         mode = self._writer_conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
@@ -121,10 +122,11 @@ class Store:
 
     def submit(self, fn: Callable[[Connection], T], *, transaction: bool = True) -> Future[T]:
         """Queue ``fn(conn)`` on the writer thread; returns a future of its result."""
-        if self._closed:
-            raise StoreClosed("the store is closed")
         fut: Future[T] = Future()
-        self._queue.put((fn, fut, transaction))
+        with self._state_lock:
+            if self._closed:
+                raise StoreClosed("the store is closed")
+            self._queue.put((fn, fut, transaction))
         return fut
 
     def write(self, fn: Callable[[Connection], T], *, transaction: bool = True) -> T:
@@ -196,8 +198,9 @@ class Store:
             self.checkpoint()
         except Exception:
             log.warning("checkpoint on close failed", exc_info=True)
-        self._closed = True
-        self._queue.put(_STOP)
+        with self._state_lock:
+            self._closed = True
+            self._queue.put(_STOP)
         self._writer.join(timeout=30)
         self._drop_readers()
         self._key = None

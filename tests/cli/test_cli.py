@@ -25,7 +25,8 @@ def run(capsys, *argv: str, stdin: str = "") -> tuple[int, str, str]:
 @pytest.fixture
 def device(data_dir: Path, capsys) -> Path:
     code, _, err = run(capsys, "officer", "add", "--data-dir", str(data_dir), "--id", "100001",
-                       "--name", "Jeanne Martin", "--unit", "BTA Menton", "--pin-stdin", stdin=PIN1 + "\n")
+                       "--name", "Jeanne Martin", "--unit", "BTA Menton", "--role", "supervisor", "--pin-stdin",
+                       stdin=PIN1 + "\n")
     assert code == EXIT_OK, err
     code, _, err = run(capsys, "officer", "add", "--data-dir", str(data_dir), "--id", "100002",
                        "--name", "Karim Benali", "--pin-stdin", "--by", "100001", stdin=f"{PIN2}\n{PIN1}\n")

@@ -227,7 +227,7 @@ def test_tampering_in_the_database_is_detected_at_the_right_seq(trail: Session, 
 
 def test_failed_unlocks_while_locked_are_sealed_and_join_the_chain(data_dir: Path) -> None:
     vault = Vault(data_dir, Settings.load(data_dir))
-    s = vault.initialize(Officer(service_number="100001", name="Jeanne Martin"), "482913")
+    s = vault.initialize(Officer(service_number="100001", name="Jeanne Martin", role="supervisor"), "482913")
     vault.add_officer(s, Officer(service_number="100002", name="Karim Benali"), "739164")
     s.lock()
     here = Position(lat=48.8566, lon=2.3522, accuracy=12)

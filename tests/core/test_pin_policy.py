@@ -92,7 +92,7 @@ def test_the_refusal_is_explained_in_the_officers_language() -> None:
 
 def test_the_vault_applies_the_policy_everywhere(data_dir: Path) -> None:
     vault = Vault(data_dir, Settings.load(data_dir))
-    jeanne = Officer(service_number="100001", name="Jeanne Martin")
+    jeanne = Officer(service_number="100001", name="Jeanne Martin", role="supervisor")
     with pytest.raises(InvalidPin):
         vault.initialize(jeanne, "123456")
     assert not vault.exists()

@@ -14,7 +14,7 @@ from neo.store import repos
 from neo.vault import Vault, WrongCredentials
 
 OFFICERS = [
-    (Officer(service_number="100001", name="Jeanne Martin", unit="BTA Menton"), "482913"),
+    (Officer(service_number="100001", name="Jeanne Martin", unit="BTA Menton", role="supervisor"), "482913"),
     (Officer(service_number="100002", name="Karim Benali", unit="BTA Menton"), "739164"),
     (Officer(service_number="GN4821937", name="Élodie Lefèvre-Nguyễn", unit="PSIG Sarreguemines"), "Vélo-2031!"),
 ]

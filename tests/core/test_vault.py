@@ -38,7 +38,7 @@ from tests.core.helpers import FakeClock, db_files
 
 REPO = Path(__file__).resolve().parents[2]
 
-JEANNE = Officer(service_number="100001", name="Jeanne Martin", unit="BTA Menton")
+JEANNE = Officer(service_number="100001", name="Jeanne Martin", unit="BTA Menton", role="supervisor")
 KARIM = Officer(service_number="100002", name="Karim Benali", unit="BTA Menton")
 PIN_J = "482913"
 PIN_K = "739164"
@@ -628,3 +628,19 @@ def test_real_default_argon2_parameters(data_dir: Path) -> None:
         assert verify_chain(e.model_dump() for e in session.audit.events()).ok
     finally:
         session.lock()
+
+
+def test_only_a_supervisor_adds_officers_and_the_last_one_stays(vault: Vault) -> None:
+    from neo.vault import PermissionDenied
+
+    session = vault.initialize(JEANNE, PIN_J)
+    vault.add_officer(session, KARIM, PIN_K)
+    session.lock()
+    karim = vault.unlock("100002", PIN_K)
+    with pytest.raises(PermissionDenied):
+        vault.add_officer(karim, Officer(service_number="100003", name="Paul Girard"), "271828")
+    vault.remove_officer(karim, "100001")
+    with pytest.raises(PermissionDenied):
+        vault.remove_officer(karim, "100002")
+    karim.lock()
+    assert vault.unlock("100002", PIN_K).officer.name == "Karim Benali"

@@ -160,7 +160,7 @@ def test_disabled_officer_is_refused_with_the_vault_message(qtbot, data_dir: Pat
     from neo.store import repos
 
     vault = Vault(data_dir, Settings.load(data_dir))
-    session = vault.initialize(Officer(service_number=SERVICE_NUMBER, name=OFFICER_NAME), PIN)
+    session = vault.initialize(Officer(service_number=SERVICE_NUMBER, name=OFFICER_NAME, role="supervisor"), PIN)
     vault.add_officer(session, Officer(service_number="100002", name="Karim Benali"), "739164")
     session.store.write(lambda c: repos.officer_set_disabled(c, "100002", True))
     session.lock()
