@@ -55,7 +55,7 @@ class HQConfig:
     tls_ca: Path | None = None
     max_body_bytes: int = protocol.MAX_BODY_BYTES
     max_chunk_bytes: int = protocol.MAX_CHUNK_BYTES
-    gzip_level: int = 5
+    gzip_level: int = 3
     argon2_time_cost: int = field(default_factory=lambda: _env_int("NEO_HQ_ARGON2_TIME_COST", 3))
     argon2_memory_kib: int = field(default_factory=lambda: _env_int("NEO_HQ_ARGON2_MEMORY_KIB", 64 * 1024))
     argon2_parallelism: int = field(default_factory=lambda: _env_int("NEO_HQ_ARGON2_PARALLELISM", 2))
