@@ -435,12 +435,12 @@ class AuditEventIn(_Request):
     """A device audit event, exactly as the device hashed it (see ``neo.audit``)."""
 
     seq: int = Field(ge=1, le=2**62)
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    ts: str = Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z:.+\-]+$")
+    id: str = Field(min_length=1, max_length=64, pattern=FREE_TEXT_PATTERN)
+    ts: str = Field(min_length=1, max_length=64, pattern=FREE_TEXT_PATTERN)
     device_id: str = Field(pattern=UUID_PATTERN)
     officer: str | None = Field(default=None, pattern=SERVICE_NUMBER_PATTERN)
     action: str = Field(min_length=1, max_length=80, pattern=FREE_TEXT_PATTERN)
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: str | None = None
     details: dict[str, Any] = Field(default_factory=dict)
     lat: int | float | None = None
     lon: int | float | None = None

@@ -8,8 +8,9 @@ import pytest
 
 from neo.audit import GENESIS, event_hash
 from neo.hq.testing import LiveHQ
+from neo.vault import Session
 
-from .conftest import DeviceHandle, assert_error, counts
+from .conftest import DeviceHandle, assert_error, counts, new_unit, public_key
 
 
 def make_chain(device_id: str, n: int, start_seq: int = 1, prev: str = GENESIS) -> list[dict[str, Any]]:
@@ -108,3 +109,21 @@ def test_hq_detects_tampering_in_its_own_copy(device: DeviceHandle, live: LiveHQ
         body=json.dumps(edited, sort_keys=True))))
     (verdict,) = live.hq.verify_audit(device.device_id)
     assert verdict["ok"] is False and verdict["first_broken_seq"] == 2
+
+
+def test_a_real_device_trail_round_trips(session: Session, live: LiveHQ) -> None:
+    """Events made by the device's own AuditLog (neo.audit) are accepted as they are."""
+    session.audit.append("lookup.query", officer="100001", reason="contrôle routier",
+                         details={"query": "AB-123-CD", "hits": 1, "score": 0.75})
+    unit, _, _ = new_unit(live)
+    with live.client() as c:
+        r = c.post("/api/v1/enroll", json={"code": live.enrolment_code(unit), "device_public_key": public_key(),
+                                           "device_name": "Tablette", "device_id": session.device_id})
+    assert r.status_code == 200, r.text
+    events = [e.model_dump() for e in session.audit.events()]
+    assert len(events) >= 3
+    with live.client(r.json()["token"]) as c:
+        body = c.post("/api/v1/audit/push", json={"events": events}).json()
+    assert body["chain"] == {"ok": True, "last_seq": len(events), "first_broken_seq": None, "problem": None}
+    (verdict,) = live.hq.verify_audit(session.device_id)
+    assert verdict["ok"] and verdict["events"] == len(events)
