@@ -63,6 +63,8 @@ class HQConfig:
     """Wrong PINs allowed before HQ makes an officer wait."""
     pin_base_delay: float = 30.0
     pin_max_delay: float = 3600.0
+    device_pin_failures: int = 10
+    """Wrong PINs (any officer, known or not) one device may send per 10 minutes."""
     collections: tuple[CollectionSpec, ...] = ()
     """Collections declared beside HQ's defaults and the modules' manifests (tests, operators)."""
     read_manifests: bool = True

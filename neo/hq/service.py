@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import threading
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -196,6 +197,7 @@ class Headquarters:
         self.tls_fingerprint = tls_fingerprint
         self._locks_guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._pin_failures: dict[str, list[float]] = {}
 
     def close(self) -> None:
         self.db.dispose()
@@ -310,16 +312,35 @@ class Headquarters:
         return min(self.config.pin_base_delay * 2 ** (failures - self.config.pin_free_attempts),
                    self.config.pin_max_delay)
 
+    def _device_failures(self, device: Device, *, add: bool) -> float:
+        """Seconds this device must wait before its next PIN check (a sliding 10-minute window
+        over its wrong PINs, whoever the officer: it stops guessing across service numbers)."""
+        window, now = 600.0, time.monotonic()
+        with self._locks_guard:
+            recent = [t for t in self._pin_failures.get(device.id, []) if now - t < window]
+            if add:
+                recent.append(now)
+            self._pin_failures[device.id] = recent
+            if len(recent) >= self.config.device_pin_failures:
+                return window - (now - recent[-self.config.device_pin_failures])
+        return 0.0
+
     def verify_officer(self, device: Device, service_number: str, pin: str) -> dict[str, Any]:
         wrong = tr("Matricule ou code PIN incorrect.")
+        wait_device = self._device_failures(device, add=False)
+        if wait_device > 0:
+            raise Throttled(tr("Trop d'essais incorrects. Réessayez dans {s} s.", s=int(wait_device + 0.999)),
+                            retry_after=wait_device)
         sn = normalize_service_number(service_number)
         if not _SN_RE.match(sn):
             self.hasher.burn(pin)
+            self._device_failures(device, add=True)
             raise AuthError(wrong, code="wrong_credentials")
         with self._named_lock("officer:" + sn):
             row = self.db.read(lambda c: admin_sql.officer_get(c, sn))
             if row is None:
                 self.hasher.burn(pin)
+                self._device_failures(device, add=True)
                 raise AuthError(wrong, code="wrong_credentials")
             now = utcnow()
             if row["last_failed_at"] is not None:
@@ -328,6 +349,7 @@ class Headquarters:
                     raise Throttled(tr("Trop d'essais incorrects. Réessayez dans {s} s.",
                                        s=int(wait.total_seconds() + 0.999)), retry_after=wait.total_seconds())
             if not self.hasher.verify(row["pin_hash"], pin):
+                self._device_failures(device, add=True)
                 failures = self.db.write(lambda c: admin_sql.officer_record_failure(c, sn, now))
                 delay = self._pin_delay(failures)
                 extra = {"retry_after": max(1, int(delay + 0.999))} if delay else {}

@@ -150,3 +150,12 @@ def test_officer_verify_validates_input(device: DeviceHandle) -> None:
     for body in ({"service_number": device.officer}, {"service_number": 100001, "pin": PIN},
                  {"service_number": device.officer, "pin": "x" * 65}, [1, 2]):
         assert_error(c.post("/api/v1/officers/verify", json=body), 422, "rejected", "invalid")
+
+
+def test_a_device_guessing_across_officers_is_throttled(device: DeviceHandle, live: LiveHQ) -> None:
+    c = device.client()
+    for _ in range(live.hq.config.device_pin_failures):
+        r = c.post("/api/v1/officers/verify", json={"service_number": random_service_number(), "pin": "000000"})
+        assert_error(r, 401, "auth", "wrong_credentials")
+    r = c.post("/api/v1/officers/verify", json={"service_number": device.officer, "pin": PIN})
+    assert_error(r, 429, "auth", "throttled")
