@@ -33,10 +33,13 @@ __all__ = [
     "derive_key",
     "encrypt",
     "generate_keypair",
+    "generate_signing_keypair",
     "private_bytes",
     "public_bytes",
     "seal",
+    "sign",
     "unseal",
+    "verify_signature",
 ]
 
 NONCE_LEN = 12
@@ -136,3 +139,32 @@ def unseal(recipient_private: bytes, blob: bytes, aad: bytes = b"") -> bytes:
     recipient_pub = public_bytes(private.public_key())
     shared = private.exchange(X25519PublicKey.from_public_bytes(eph_pub))
     return decrypt(_seal_key(shared, eph_pub, recipient_pub), blob[X25519_LEN:], aad)
+
+
+def generate_signing_keypair() -> tuple[bytes, bytes]:
+    """A new Ed25519 key pair as (private, public) raw bytes: the device's identity key."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    private = Ed25519PrivateKey.generate()
+    raw_private = private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    raw_public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return raw_private, raw_public
+
+
+def sign(private: bytes, message: bytes) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.from_private_bytes(private).sign(message)
+
+
+def verify_signature(public: bytes, signature: bytes, message: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        Ed25519PublicKey.from_public_bytes(public).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True

@@ -45,7 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -174,6 +174,37 @@ def _shred(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
+# -- enrolment ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreparedEnrolment:
+    """Keys of a device being enrolled, before anything is written to disk."""
+
+    device_id: str
+    identity_private: bytes = field(repr=False)
+    identity_public: bytes
+    unlock_share: bytes = field(repr=False)  # sent to HQ once, never stored on the device
+    unlock_share_public: bytes
+    master: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class VerifiedOfficer:
+    """HQ's answer to an officer's first unlock: who they are, and the unlock share."""
+
+    officer: dict[str, Any]
+    unlock_share: bytes = field(repr=False)
+
+
+class HqVerifier(Protocol):
+    """Checks a service number and PIN with HQ online. Returns None when HQ says the
+    credentials are wrong; raises :class:`VaultError` (with a message for the officer)
+    when HQ cannot be reached or refuses for another reason."""
+
+    def __call__(self, service_number: str, pin: str) -> VerifiedOfficer | None: ...
+
+
 # -- session -----------------------------------------------------------------------------------
 
 
@@ -284,6 +315,142 @@ class Vault:
             "created": int(self.clock()),
         }
 
+    def _new_header(self, audit_pub: bytes) -> dict[str, Any]:
+        return {
+            "format": VAULT_FORMAT,
+            "lookup": {
+                "salt": crypto.b64e(os.urandom(16)),
+                "key": crypto.b64e(os.urandom(32)),
+                "params": crypto.Argon2Params(**self.settings.lookup_kdf.model_dump()).as_dict(),
+            },
+            "audit_public": crypto.b64e(audit_pub),
+            "unknown": {},
+            "slots": [],
+        }
+
+    def _clear_leftovers(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        for leftover in (self.db_path, Path(str(self.db_path) + "-wal"), Path(str(self.db_path) + "-shm")):
+            leftover.unlink(missing_ok=True)
+        (self.data_dir / WIPE_NOTICE_FILE).unlink(missing_ok=True)
+        self.pending_audit_path.unlink(missing_ok=True)  # sealed to a key that no longer exists
+
+    # -- enrolment with HQ -----------------------------------------------------------
+    def prepare_enrolment(self, device_id: str | None = None) -> PreparedEnrolment:
+        """Make the keys of a new enrolled device; nothing is written until
+        :meth:`complete_enrolment` (so a failed enrolment leaves no trace)."""
+        if self.exists():
+            raise VaultError(tr("Cet appareil est déjà initialisé."))
+        identity_private, identity_public = crypto.generate_signing_keypair()
+        share_private, share_public = crypto.generate_keypair()
+        return PreparedEnrolment(
+            device_id=device_id or str(uuid.uuid4()),
+            identity_private=identity_private,
+            identity_public=identity_public,
+            unlock_share=share_private,
+            unlock_share_public=share_public,
+            master=os.urandom(32),
+        )
+
+    def complete_enrolment(self, prep: PreparedEnrolment, *, hq_url: str, ca_pem: str | None,
+                           unlock_token: str, unit: str, roster: list[dict[str, Any]],
+                           on_store: Callable[[Store], None] | None = None) -> None:
+        """Create the enrolled device: database, roster, HQ link (``on_store``), and the
+        HQ-held unlock share: the master key sealed to a key pair whose private half only
+        HQ keeps, released to this device when HQ has verified an officer's PIN online."""
+        with self._lock:
+            if self.exists():
+                raise VaultError(tr("Cet appareil est déjà initialisé."))
+            self._clear_leftovers()
+            audit_priv, audit_pub = crypto.generate_keypair()
+            header = self._new_header(audit_pub)
+            header["hq_unlock"] = {
+                "url": hq_url,
+                "ca_pem": ca_pem,
+                "token": unlock_token,
+                "public": crypto.b64e(prep.unlock_share_public),
+                "master": crypto.b64e(crypto.seal(prep.unlock_share_public, prep.master, b"master:hq")),
+            }
+            store = Store(self.db_path, prep.master)
+            try:
+                migrate(store, "core", CORE_MIGRATIONS)
+
+                def _init(conn: Any) -> None:
+                    repos.device_set(conn, "device_id", prep.device_id)
+                    repos.device_set(conn, "audit_private", audit_priv)
+                    repos.device_set(conn, "identity_private", prep.identity_private)
+                    repos.device_set(conn, "identity_public", prep.identity_public)
+                    repos.device_set(conn, "unit", unit)
+                    self._roster_rows(conn, header, roster)
+
+                store.write(_init)
+                AuditLog(store, prep.device_id).append(
+                    "device.enrolled", details={"hq": hq_url, "unit": unit, "roster": len(roster)}
+                )
+                if on_store is not None:
+                    on_store(store)
+                store.close()
+                self._write(header)
+            except BaseException:
+                store.close()
+                for leftover in (self.db_path, Path(str(self.db_path) + "-wal"), Path(str(self.db_path) + "-shm")):
+                    leftover.unlink(missing_ok=True)
+                raise
+
+    def hq_unlock_info(self) -> dict[str, Any] | None:
+        """Where to verify an officer's first unlock (URL, CA, a verify-only token), if enrolled."""
+        try:
+            header = self._read()
+        except VaultError:
+            return None
+        info = header.get("hq_unlock")
+        return {k: info[k] for k in ("url", "ca_pem", "token")} if info else None
+
+    def _roster_rows(self, conn: Any, header: dict[str, Any], roster: list[dict[str, Any]]) -> list[str]:
+        """Insert or update the roster's officers; returns the service numbers now disabled."""
+        disabled: list[str] = []
+        for entry in roster:
+            officer = Officer(**{k: entry[k] for k in ("service_number", "name", "unit", "role", "disabled")
+                                 if k in entry})
+            slot_id = self._slot_id(header, officer.service_number)
+            existing = repos.officer_get(conn, officer.service_number)
+            if existing is None:
+                repos.officer_insert(conn, {**officer.model_dump(), "slot_id": slot_id, "created_at": now_iso()})
+            else:
+                repos.officer_update(conn, officer.model_dump())
+            if officer.disabled:
+                disabled.append(officer.service_number)
+        return disabled
+
+    def apply_roster(self, session: Session, roster: list[dict[str, Any]]) -> dict[str, list[str]]:
+        """HQ's roster of the unit: update officers, and remove the key slots of officers
+        HQ disabled or no longer lists (they lose access at once, even offline later)."""
+        with self._lock:
+            header = self._read()
+            listed = {normalize_service_number(e["service_number"]) for e in roster}
+
+            def _apply(conn: Any) -> tuple[list[str], list[str]]:
+                disabled = self._roster_rows(conn, header, roster)
+                removed = []
+                for row in repos.officer_list(conn):
+                    if row["service_number"] not in listed and not row["disabled"]:
+                        repos.officer_set_disabled(conn, row["service_number"], True)
+                        removed.append(row["service_number"])
+                gone = set(disabled) | set(removed)
+                for sn in sorted(gone):
+                    session.audit.append_in(conn, action="officer.access_revoked",
+                                            officer=session.officer.service_number,
+                                            details={"service_number": sn, "by": "hq"})
+                return disabled, removed
+
+            before = {s["id"] for s in header["slots"]}
+            disabled, removed = session.store.write(_apply)
+            drop = {self._slot_id(header, sn) for sn in (*disabled, *removed)}
+            header["slots"] = [s for s in header["slots"] if s["id"] not in drop]
+            if {s["id"] for s in header["slots"]} != before:
+                self._write(header)
+            return {"disabled": disabled, "removed": removed}
+
     # ---------------------------------------------------------------------------------
     def initialize(self, officer: Officer, pin: str, *, device_id: str | None = None) -> Session:
         """First provisioning of a blank device: creates the master key, the DB and the first slot."""
@@ -291,24 +458,10 @@ class Vault:
         with self._lock:
             if self.exists():
                 raise VaultError(tr("Cet appareil est déjà initialisé."))
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            for leftover in (self.db_path, Path(str(self.db_path) + "-wal"), Path(str(self.db_path) + "-shm")):
-                leftover.unlink(missing_ok=True)
-            (self.data_dir / WIPE_NOTICE_FILE).unlink(missing_ok=True)
-            self.pending_audit_path.unlink(missing_ok=True)  # sealed to a key that no longer exists
+            self._clear_leftovers()
             master = os.urandom(32)
             audit_priv, audit_pub = crypto.generate_keypair()
-            header: dict[str, Any] = {
-                "format": VAULT_FORMAT,
-                "lookup": {
-                    "salt": crypto.b64e(os.urandom(16)),
-                    "key": crypto.b64e(os.urandom(32)),
-                    "params": crypto.Argon2Params(**self.settings.lookup_kdf.model_dump()).as_dict(),
-                },
-                "audit_public": crypto.b64e(audit_pub),
-                "unknown": {},
-                "slots": [],
-            }
+            header = self._new_header(audit_pub)
             slot_id = self._slot_id(header, officer.service_number)
             header["slots"].append(self._new_slot(slot_id, pin, master))
             device_id = device_id or str(uuid.uuid4())
@@ -337,7 +490,14 @@ class Vault:
             return session
 
     # ---------------------------------------------------------------------------------
-    def unlock(self, service_number: str, pin: str, *, position: Position | None = None) -> Session:
+    def unlock(self, service_number: str, pin: str, *, position: Position | None = None,
+               verifier: HqVerifier | None = None) -> Session:
+        """Open the device for an officer.
+
+        An officer of the unit without a slot yet (their first unlock on this device) is
+        verified by HQ online through ``verifier``; HQ then releases the unlock share, and
+        a slot is made for them so later unlocks work offline.
+        """
         with self._lock:
             if self.was_wiped() and not self.exists():
                 raise DeviceWiped()
@@ -365,6 +525,20 @@ class Vault:
                     master = crypto.unseal(private, crypto.b64d(slot["master"]), b"master:" + slot_id.encode())
                 except crypto.DecryptionError:
                     master = None
+            elif verifier is not None and header.get("hq_unlock"):
+                try:
+                    verified = verifier(normalize_service_number(service_number), pin)
+                except VaultError:
+                    counter["failures"] -= 1  # HQ could not answer: not a wrong PIN
+                    self._write(header)
+                    raise
+                if verified is not None:
+                    try:
+                        master = crypto.unseal(verified.unlock_share, crypto.b64d(header["hq_unlock"]["master"]),
+                                               b"master:hq")
+                    except crypto.DecryptionError:
+                        raise VaultError(tr("Le QG a renvoyé une clé qui n'ouvre pas cet appareil ; contactez votre unité.")) from None
+                    return self._first_unlock(header, counter, slot_id, pin, master, verified, position)
             else:
                 # Same work as a real slot, so timing does not tell enrolled numbers apart.
                 crypto.derive_key(pin, b"\0" * 16, crypto.Argon2Params(**self.settings.kdf.model_dump()))
@@ -405,6 +579,37 @@ class Vault:
             self._write(header)
             return Session(self, store, officer, str(device_id), audit, bytearray(master))
 
+    def _first_unlock(self, header: dict[str, Any], counter: dict[str, Any], slot_id: str, pin: str,
+                      master: bytes, verified: VerifiedOfficer, position: Position | None) -> Session:
+        check_pin(pin)
+        officer = Officer(**{k: v for k, v in verified.officer.items()
+                             if k in ("service_number", "name", "unit", "role", "disabled")})
+        if officer.disabled:
+            raise PermissionDenied(tr("Ce compte est désactivé. Contactez votre unité."))
+        counter["failures"] = 0
+        counter["locked_until"] = 0.0
+        header.get("unknown", {}).pop(slot_id, None)
+        store = Store(self.db_path, master)
+        try:
+            migrate(store, "core", CORE_MIGRATIONS)
+            device_id = str(store.read(lambda c: repos.device_get(c, "device_id")))
+            audit = AuditLog(store, device_id)
+            self._ingest_pending(store, audit)
+
+            def _add(conn: Any) -> None:
+                self._roster_rows(conn, header, [officer.model_dump()])
+                audit.append_in(conn, action="officer.first_unlock", officer=officer.service_number,
+                                details={"verified_by": "hq"}, position=position)
+                audit.append_in(conn, action="device.unlock", officer=officer.service_number, position=position)
+
+            store.write(_add)
+        except BaseException:
+            store.close()
+            raise
+        header["slots"].append(self._new_slot(slot_id, pin, master))
+        self._write(header)
+        return Session(self, store, officer, device_id, audit, bytearray(master))
+
     @staticmethod
     def _unknown_counter(header: dict[str, Any], slot_id: str) -> dict[str, Any]:
         """Counters for numbers without a slot, keyed like slots: an unknown number then
@@ -430,7 +635,7 @@ class Vault:
             # A rekey was interrupted after PRAGMA rekey: finish it now.
             nxt = crypto.unseal(private, crypto.b64d(pending), b"master:" + slot["id"].encode())
             store = Store(self.db_path, nxt)
-            for s in header["slots"]:
+            for s in [*header["slots"], *([header["hq_unlock"]] if header.get("hq_unlock") else [])]:
                 if "master_next" in s:
                     s["master"] = s.pop("master_next")
             self._write(header)
@@ -574,11 +779,14 @@ class Vault:
                 s["master_next"] = crypto.b64e(
                     crypto.seal(crypto.b64d(s["public"]), new_master, b"master:" + s["id"].encode())
                 )
+            hq = header.get("hq_unlock")
+            if hq:
+                hq["master_next"] = crypto.b64e(crypto.seal(crypto.b64d(hq["public"]), new_master, b"master:hq"))
             self._write(header)  # 1. the next key is durable before the DB changes
             session.store.rekey(new_master)  # 2. the DB is re-encrypted
             if _fail_after_pragma:
                 raise RuntimeError("simulated crash after PRAGMA rekey")
-            for s in header["slots"]:  # 3. the vault records the switch
+            for s in [*header["slots"], *([hq] if hq else [])]:  # 3. the vault records the switch
                 s["master"] = s.pop("master_next")
             self._write(header)
             session._master_key[:] = new_master

@@ -67,6 +67,15 @@ def officer_list(conn: Connection) -> list[dict[str, Any]]:
     return [_officer_row(r) for r in rows]
 
 
+def officer_update(conn: Connection, officer: dict[str, Any]) -> bool:
+    cur = conn.execute(
+        "UPDATE officers SET name = ?, unit = ?, role = ?, disabled = ? WHERE service_number = ?",
+        (officer["name"], officer.get("unit", ""), officer.get("role", "officer"),
+         int(officer.get("disabled", False)), officer["service_number"]),
+    )
+    return cur.rowcount > 0
+
+
 def officer_delete(conn: Connection, service_number: str) -> bool:
     return conn.execute("DELETE FROM officers WHERE service_number = ?", (service_number,)).rowcount > 0
 
