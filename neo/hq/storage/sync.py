@@ -163,8 +163,8 @@ def record_get(conn: Connection, collection: str, record_id: str) -> dict[str, A
 # -- pull ------------------------------------------------------------------------------------
 
 
-def _change_json(dialect: str) -> Any:
-    c = records.c
+def _change_json(dialect: str, c: Any) -> Any:
+    """A change rendered as JSON text by the database itself (``c``: the page's columns)."""
     fields = [
         ("server_seq", c.server_seq), ("collection", c.collection), ("record_id", c.record_id),
         ("version", c.version), ("origin_device", c.origin_device), ("officer", c.officer),
@@ -189,14 +189,18 @@ def pull_page(conn: Connection, *, since: int, limit: int, audiences: Sequence[s
     """One page of changes after ``since`` visible to ``audiences``.
 
     Returns the changes as JSON texts (already rendered by the database), the server
-    sequence of the last one (None if the page is empty) and whether more follow.
+    sequence of the last one (None if the page is empty) and whether more follow. The
+    page is chosen first (a range scan of the primary key), then rendered, so only the
+    rows sent are turned into JSON.
     """
-    q = (
-        select(records.c.server_seq, _change_json(conn.dialect.name))
+    page = (
+        select(records)
         .where(records.c.server_seq > since, records.c.audience.in_(list(audiences)))
         .order_by(records.c.server_seq)
         .limit(limit + 1)
+        .subquery("page")
     )
+    q = select(page.c.server_seq, _change_json(conn.dialect.name, page.c)).order_by(page.c.server_seq)
     rows = conn.execute(q).all()
     has_more = len(rows) > limit
     if has_more:
