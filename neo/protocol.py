@@ -295,6 +295,11 @@ class EnrollRequest(_Request):
         default=None, pattern=UUID_PATTERN,
         description="the id the device already uses (in its audit chain); HQ makes one if absent",
     )
+    unlock_share: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9+/]{43}=$",
+        description="standard base64 of the 32-byte key HQ keeps for this device and hands back only after "
+                    "verifying an officer's PIN (an officer's first unlock on the device)",
+    )
 
 
 class EnrollResponse(_Response):
@@ -304,6 +309,11 @@ class EnrollResponse(_Response):
     hq_ca_fingerprint: str | None
     roster: list[RosterEntry]
     epoch: str = Field(description="identity of HQ's database; a change means HQ was reset")
+    unlock_token: str | None = Field(
+        default=None,
+        description="a second token, good only for /officers/verify: the device may keep it outside its "
+                    "encrypted database, to verify a first unlock while locked",
+    )
 
 
 class RosterResponse(_Response):
@@ -319,6 +329,9 @@ class OfficerVerifyRequest(_Request):
 class OfficerVerifyResponse(_Response):
     ok: Literal[True] = True
     officer: RosterEntry
+    unlock_share: str | None = Field(
+        default=None, description="the device's unlock share (base64), if it gave one at enrolment"
+    )
 
 
 class DeviceInfo(_Response):

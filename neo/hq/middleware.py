@@ -38,6 +38,8 @@ PUBLIC_PATHS = frozenset({
     f"{protocol.API_PREFIX}/docs",
     f"{protocol.API_PREFIX}/docs/oauth2-redirect",
 })
+UNLOCK_TOKEN_PATHS = frozenset({f"{protocol.API_PREFIX}/officers/verify"})
+"""What the verify-only unlock token may call."""
 CHUNK_PATH = re.compile(r"^" + re.escape(protocol.API_PREFIX) + r"/attachments/[^/]+/chunks/[^/]+$")
 DRAIN_LIMIT = 64 * 1024 * 1024  # read (and drop) at most this much of an oversized body
 
@@ -74,6 +76,8 @@ class ApiGate:
                 except Exception as exc:
                     log.error("device authentication failed", exc_info=exc)
                     raise ServerError(tr("Le QG est occupé ; réessayez."), code="busy") from exc
+                if getattr(device, "scope", "device") != "device" and path not in UNLOCK_TOKEN_PATHS:
+                    raise AuthError(tr("Ce jeton ne sert qu'à vérifier un agent."), code="token_scope", status=403)
                 scope.setdefault("state", {})["device"] = device
             if scope.get("method") in ("POST", "PUT", "PATCH", "DELETE"):
                 limit = self.max_chunk if CHUNK_PATH.match(path) else self.max_body

@@ -8,8 +8,12 @@ next successful check when the configured cost rises).
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import os
 import secrets
+import threading
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -54,3 +58,40 @@ class PinHasher:
             return self._ph.check_needs_rehash(pin_hash)
         except InvalidHashError:
             return True
+
+
+class ShareKeyring:
+    """Encrypts the devices' unlock shares at rest with a key kept in a file beside the
+    database (``keys/unlock-shares.key``, mode 0600), so a copy of the database alone does
+    not hold them. AES-256-GCM, the device id as associated data."""
+
+    def __init__(self, key_file: Path) -> None:
+        self.key_file = Path(key_file)
+        self._key: bytes | None = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> bytes:
+        with self._lock:
+            if self._key is None:
+                if not self.key_file.is_file():
+                    self.key_file.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = self.key_file.with_suffix(".tmp")
+                    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                    with os.fdopen(fd, "wb") as fh:
+                        fh.write(os.urandom(32))
+                    os.replace(tmp, self.key_file)
+                key = self.key_file.read_bytes()
+                if len(key) != 32:
+                    raise ValueError(f"{self.key_file} is not a 32-byte key")
+                self._key = key
+            return self._key
+
+    def seal(self, device_id: str, share: bytes) -> str:
+        from neo import crypto
+
+        return base64.b64encode(crypto.encrypt(self._load(), share, device_id.encode())).decode("ascii")
+
+    def open(self, device_id: str, sealed: str) -> bytes:
+        from neo import crypto
+
+        return crypto.decrypt(self._load(), base64.b64decode(sealed), device_id.encode())

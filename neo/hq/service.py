@@ -9,6 +9,7 @@ everything it should or nothing.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
@@ -32,7 +33,7 @@ from neo.hq.blobs import BlobStore
 from neo.hq.collections import CollectionRegistry
 from neo.hq.config import CollectionSpec, HQConfig
 from neo.hq.errors import AdminError, AuthError, Conflict, NotFound, Rejected, Revoked, ServerError, Throttled, TooLarge
-from neo.hq.security import TOKEN_PREFIX, PinHasher, digest, new_enrolment_secret, new_token
+from neo.hq.security import TOKEN_PREFIX, PinHasher, ShareKeyring, digest, new_enrolment_secret, new_token
 from neo.hq.storage import Database
 from neo.hq.storage import admin as admin_sql
 from neo.hq.storage import attachments as att_sql
@@ -59,6 +60,8 @@ class Device:
     enrolled_at: datetime
     last_seen: datetime | None
     revoked: bool = False
+    scope: str = "device"
+    """"device" for the device token; "unlock" for the verify-only unlock token."""
 
     @property
     def audiences(self) -> tuple[str, ...]:
@@ -194,6 +197,7 @@ class Headquarters:
         self.hasher = PinHasher(config.argon2_time_cost, config.argon2_memory_kib, config.argon2_parallelism)
         self.clock = protocol.HybridLogicalClock(protocol.HQ_NODE)
         self.blobs = BlobStore(config.attachments_dir)
+        self.shares = ShareKeyring(config.data_dir / "keys" / "unlock-shares.key")
         self.tls_fingerprint = tls_fingerprint
         self._locks_guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
@@ -224,7 +228,7 @@ class Headquarters:
         if row["last_seen"] is None or now - row["last_seen"] > TOUCH_EVERY:
             self.db.write(lambda c: admin_sql.device_touch(c, row["id"], now))
         return Device(row["id"], row["name"], int(row["unit_id"]), row["unit"], row["enrolled_at"],
-                      row["last_seen"], bool(row["revoked"]))
+                      row["last_seen"], bool(row["revoked"]), row["scope"])
 
     # == enrolment ========================================================================
     def create_enrolment_code(self, *, unit: str | None, ttl_seconds: int, url: str,
@@ -263,8 +267,9 @@ class Headquarters:
         except ValueError:
             raise AuthError(tr("Code d'enrôlement invalide."), code="enrolment_code_invalid") from None
         secret_hash = digest(code.secret)
-        token = new_token()
+        token, unlock_token = new_token(), new_token()
         device_id = req.device_id or str(uuid.uuid4())
+        sealed_share = self.shares.seal(device_id, base64.b64decode(req.unlock_share)) if req.unlock_share else None
         now = utcnow()
 
         def tx(conn: Connection) -> tuple[str, list[dict[str, Any]]]:
@@ -281,7 +286,8 @@ class Headquarters:
                 raise AuthError(tr("Ce code d'enrôlement a déjà servi."), code="enrolment_code_used")
             admin_sql.device_insert(conn, device_id=device_id, name=req.device_name, unit_id=int(row["unit_id"]),
                                     public_key=req.device_public_key, key_type=req.device_key_type,
-                                    token_hash=digest(token), now=now)
+                                    token_hash=digest(token), unlock_token_hash=digest(unlock_token),
+                                    unlock_share=sealed_share, now=now)
             unit = admin_sql.unit_by_id(conn, int(row["unit_id"]))
             return str(unit["name"]) if unit else "", admin_sql.officer_list(conn, int(row["unit_id"]))
 
@@ -289,7 +295,7 @@ class Headquarters:
         log.info("device %s (%s) enrolled in %s", device_id, req.device_name, unit_name)
         return {
             "device_id": device_id, "token": token, "unit": unit_name, "hq_ca_fingerprint": self.tls_fingerprint,
-            "roster": [self._roster_entry(o) for o in roster], "epoch": self.epoch,
+            "roster": [self._roster_entry(o) for o in roster], "epoch": self.epoch, "unlock_token": unlock_token,
         }
 
     @staticmethod
@@ -368,7 +374,11 @@ class Headquarters:
         if int(row["unit_id"]) != device.unit_id:
             raise AuthError(tr("Cet agent n'appartient pas à l'unité de l'appareil."), code="officer_other_unit",
                             status=403)
-        return {"ok": True, "officer": self._roster_entry(row)}
+        answer: dict[str, Any] = {"ok": True, "officer": self._roster_entry(row)}
+        sealed = self.db.read(lambda c: admin_sql.device_unlock_share(c, device.id))
+        if sealed:
+            answer["unlock_share"] = base64.b64encode(self.shares.open(device.id, sealed)).decode("ascii")
+        return answer
 
     # == push ============================================================================
     def _audience(self, spec: CollectionSpec, device: Device) -> str:

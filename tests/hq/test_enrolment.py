@@ -159,3 +159,44 @@ def test_a_device_guessing_across_officers_is_throttled(device: DeviceHandle, li
         assert_error(r, 401, "auth", "wrong_credentials")
     r = c.post("/api/v1/officers/verify", json={"service_number": device.officer, "pin": PIN})
     assert_error(r, 429, "auth", "throttled")
+
+
+def test_unlock_share_and_verify_only_token(live: LiveHQ) -> None:
+    import base64
+    import os
+    import stat
+
+    from neo.hq.storage.schema import devices
+
+    unit, _, (sn,) = new_unit(live)
+    share = os.urandom(32)
+    r = _enrol(live, live.enrolment_code(unit), unlock_share=base64.b64encode(share).decode())
+    assert r.status_code == 200, r.text
+    body = protocol.EnrollResponse.model_validate(r.json())
+    assert body.unlock_token and body.unlock_token != body.token
+    # HQ keeps the share encrypted, with a key outside the database.
+    stored = live.hq.db.read(lambda c: c.execute(
+        devices.select().where(devices.c.id == body.device_id)).first()._mapping["unlock_share"])
+    assert stored and base64.b64encode(share).decode() not in stored
+    key = live.hq.config.data_dir / "keys" / "unlock-shares.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    # The unlock token verifies officers (and gets the share back with a right PIN)...
+    with live.client(body.unlock_token) as c:
+        assert_error(c.post("/api/v1/officers/verify", json={"service_number": sn, "pin": "000000"}),
+                     401, "auth", "wrong_credentials")
+        ok = protocol.OfficerVerifyResponse.model_validate(
+            c.post("/api/v1/officers/verify", json={"service_number": sn, "pin": PIN}).json())
+        assert base64.b64decode(ok.unlock_share or "") == share
+        # ...and nothing else.
+        for method, path in (("GET", "/api/v1/roster"), ("GET", "/api/v1/sync/pull"), ("POST", "/api/v1/sync/push")):
+            assert_error(c.request(method, path, json={}), 403, "auth", "token_scope")
+    with live.client(body.token) as c:  # the device token may verify too
+        assert c.post("/api/v1/officers/verify", json={"service_number": sn, "pin": PIN}).json()["unlock_share"]
+    live.hq.revoke_device(body.device_id)
+    with live.client(body.unlock_token) as c:
+        assert_error(c.post("/api/v1/officers/verify", json={"service_number": sn, "pin": PIN}), 403, "revoked")
+
+
+def test_device_without_unlock_share(device: DeviceHandle) -> None:
+    answer = device.client().post("/api/v1/officers/verify", json={"service_number": device.officer, "pin": PIN})
+    assert answer.status_code == 200 and answer.json().get("unlock_share") is None

@@ -23,7 +23,7 @@ def db(live: LiveHQ) -> Database:
 
 
 def test_migrations_build_exactly_the_declared_schema(db: Database) -> None:
-    assert db.migrate() == "0001"  # idempotent
+    assert db.migrate() == "0002"  # idempotent
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
     assert diff == []
@@ -88,3 +88,31 @@ def test_unreachable_postgres_is_a_clear_error() -> None:
     db = Database("postgresql://nobody@127.0.0.1:1/none")
     with pytest.raises(DatabaseError, match="cannot open the database"):
         db.migrate()
+
+
+def test_upgrade_from_the_first_revision_keeps_data(tmp_path) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from neo.hq.storage.db import MIGRATIONS_DIR
+
+    db = Database(f"sqlite+pysqlite:///{tmp_path / 'old.db'}")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with db.engine.connect() as conn:
+        conn.execution_options(sqlite_begin="IMMEDIATE")
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.commit()
+    db.write(lambda c: c.execute(text(
+        "INSERT INTO units (name, created_at) VALUES ('BTA Menton', '2026-11-28 10:00:00.000000')")))
+    db.write(lambda c: c.execute(text(
+        "INSERT INTO devices (id, name, unit_id, public_key, key_type, token_hash, enrolled_at, revoked) "
+        "VALUES ('d1', 'T', 1, 'k', 'x25519', 'h', '2026-11-28 10:00:00.000000', 0)")))
+    assert db.migrate() == "0002"
+    row = db.read(lambda c: c.execute(text("SELECT id, unlock_token_hash, unlock_share FROM devices")).one())
+    assert tuple(row) == ("d1", None, None)
+    with db.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata) == []
+    db.dispose()

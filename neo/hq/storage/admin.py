@@ -167,10 +167,18 @@ _DEVICE_COLUMNS = (
 
 
 def device_by_token_hash(conn: Connection, token_hash: str) -> dict[str, Any] | None:
-    q = select(*_DEVICE_COLUMNS).join(units, units.c.id == devices.c.unit_id).where(
-        devices.c.token_hash == token_hash
-    )
-    return _row(conn.execute(q).first())
+    """The device holding this token, with ``scope``: "device" (its full token) or
+    "unlock" (its verify-only unlock token)."""
+    base = select(*_DEVICE_COLUMNS).join(units, units.c.id == devices.c.unit_id)
+    row = _row(conn.execute(base.where(devices.c.token_hash == token_hash)).first())
+    if row is not None:
+        return {**row, "scope": "device"}
+    row = _row(conn.execute(base.where(devices.c.unlock_token_hash == token_hash)).first())
+    return {**row, "scope": "unlock"} if row is not None else None
+
+
+def device_unlock_share(conn: Connection, device_id: str) -> str | None:
+    return conn.execute(select(devices.c.unlock_share).where(devices.c.id == device_id)).scalar()
 
 
 def device_get(conn: Connection, device_id: str) -> dict[str, Any] | None:
@@ -184,11 +192,13 @@ def device_list(conn: Connection) -> list[dict[str, Any]]:
 
 
 def device_insert(conn: Connection, *, device_id: str, name: str, unit_id: int, public_key: str,
-                  key_type: str, token_hash: str, now: datetime) -> None:
+                  key_type: str, token_hash: str, unlock_token_hash: str | None, unlock_share: str | None,
+                  now: datetime) -> None:
     conn.execute(
         insert(devices).values(
             id=device_id, name=name, unit_id=unit_id, public_key=public_key, key_type=key_type,
             token_hash=token_hash, enrolled_at=now, last_seen=now, revoked=False, revoked_at=None,
+            unlock_token_hash=unlock_token_hash, unlock_share=unlock_share,
         )
     )
 

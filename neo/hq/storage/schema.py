@@ -109,6 +109,11 @@ devices = Table(
     Column("last_seen", UTCDateTime, nullable=True),
     Column("revoked", Boolean, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
+    # Migration 0002: the verify-only token, and the device's unlock share encrypted with
+    # HQ's share key (keys/unlock-shares.key in the data directory, not in the database).
+    Column("unlock_token_hash", String(64), nullable=True),
+    Column("unlock_share", Text, nullable=True),
+    Index("ix_devices_unlock_token_hash", "unlock_token_hash", unique=True),
 )
 
 enrolment_codes = Table(
