@@ -72,7 +72,12 @@ def _unlock(args: argparse.Namespace, vault: Vault, pins: PinReader, officer: st
     if not getattr(args, "pin_stdin", False):
         raise CliError(tr("Le code PIN se lit sur l'entrée standard : ajoutez --pin-stdin."), EXIT_USAGE)
     pin = pins.read(tr("Code PIN de {sn} :", sn=sn))
-    return vault.unlock(sn, pin)
+    verifier = None
+    if vault.exists() and vault.hq_unlock_info():
+        from neo.sync.enrolment import make_verifier
+
+        verifier = make_verifier(vault)
+    return vault.unlock(sn, pin, verifier=verifier)
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -239,6 +244,33 @@ def cmd_self_test(args: argparse.Namespace, pins: PinReader) -> int:
     return EXIT_OK if ok else EXIT_SELFTEST
 
 
+def save_hq_link(store: Any, link: dict[str, Any]) -> None:
+    """Persist the HQ link (token, pinned CA) inside the encrypted database."""
+    from neo.sync.link import HqLink, save_link
+
+    save_link(store, HqLink(**link))
+
+
+def cmd_enroll(args: argparse.Namespace, pins: PinReader) -> int:
+    import socket
+
+    from neo.sync.enrolment import enroll
+
+    vault = _vault(args)
+
+    def progress(message: str) -> None:
+        if not args.json:
+            print(message, file=sys.stderr, flush=True)
+
+    result = enroll(vault, args.code, args.name or socket.gethostname()[:80] or "NEO",
+                    progress=progress, on_store=save_hq_link)
+    data = {"device_id": result.device_id, "unit": result.unit, "hq": result.hq_url, "roster": len(result.roster)}
+    _emit(args, data, lambda: print(tr(
+        "Appareil enrôlé auprès de l'unité {unit} ({n} agents). Au premier déverrouillage de chaque agent, "
+        "le QG vérifie son code PIN en ligne.", unit=result.unit, n=len(result.roster))))
+    return EXIT_OK
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
     app = importlib.import_module("neo.ui.app")  # Qt is loaded only when the app opens
@@ -282,6 +314,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.set_defaults(func=cmd_officer_remove)
 
+    p = sub.add_parser("enroll", parents=[common], help="enrol this device with HQ using a one-time code")
+    p.add_argument("code", help="the enrolment code given by HQ (NEO1-...)")
+    p.add_argument("--name", help="a name for this device (default: the host name)")
+    p.set_defaults(func=cmd_enroll)
     p = sub.add_parser("unlock", parents=[common, auth], help="check an officer's PIN (exit 0 if it opens)")
     p.set_defaults(func=cmd_unlock)
     p = sub.add_parser("rekey", parents=[common, auth], help="rotate the master key (re-encrypts the database)")
