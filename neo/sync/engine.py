@@ -1,0 +1,388 @@
+"""The sync engine: one run pushes what the device wrote, uploads its files, pulls what
+HQ has, sends the audit trail and refreshes the roster.
+
+``SyncEngine(session, client, replica).run_once()`` does one run and returns a
+:class:`SyncReport`. It only uses ``Store.write``/``Store.read`` (through the replica and
+the audit log) and the HTTP client, so it runs on any thread but the UI's. Every step
+is safe to interrupt (network loss, process killed): the outbox, the pull cursor and
+the audit acknowledgement are written in the same transactions as the data they
+describe, and HQ's answers are idempotent, so the next run resumes.
+
+Order of a run:
+
+1. attachments — files first, so a record never reaches HQ before the file it names;
+2. push — the outbox in batches (at most 1000 mutations, 7 MiB), in order; while HQ
+   handles batch *k* the writer thread claims batch *k+1* and applies the answer of
+   *k-1*; a batch refused as malformed is split to isolate the culprit, which is marked
+   rejected; a batch too large is split;
+3. pull — pages since the cursor until ``has_more`` is false, each page applied with its
+   cursor in one transaction (the next page is fetched while the previous is applied);
+   a new HQ epoch restarts from 0;
+4. conflicts — when the device holds conflicts, HQ's open conflicts settle the ones
+   resolved elsewhere and fill in HQ's side;
+5. audit — a ``sync.run`` event, then the device's audit events HQ has not acknowledged;
+6. roster — handed to ``on_roster`` (the vault disables officers no longer allowed).
+
+``DeviceRevoked`` is never caught: the caller audits and wipes the device.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from neo import protocol
+from neo.replica import MAX_BATCH_BYTES, ClaimedBatch, PullTally, PushTally, Replica
+from neo.sync.errors import DeviceRevoked, SyncError
+from neo.sync.transport import HqClient
+
+if TYPE_CHECKING:
+    from neo.vault import Session
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int | None], None]
+META_AUDIT_ACKED = "audit_acked_seq"
+PHASES = ("attachments", "push", "pull", "conflicts", "audit", "roster")
+
+
+@dataclass
+class SyncReport:
+    """What one run did. ``ok`` is false when a phase failed (``errors`` says which, with
+    the error kind); the data stays on the device and the next run resumes."""
+
+    started_at: str = ""
+    pushed: int = 0
+    acknowledged: int = 0
+    rejected: int = 0
+    conflicts: int = 0
+    pulled: int = 0
+    applied: int = 0
+    attachments: int = 0
+    audit_events: int = 0
+    roster: int | None = None
+    pending: int = 0
+    epoch_changed: bool = False
+    duration_s: float = 0.0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok, "started_at": self.started_at, "pushed": self.pushed, "acknowledged": self.acknowledged,
+            "rejected": self.rejected, "conflicts": self.conflicts, "pulled": self.pulled, "applied": self.applied,
+            "attachments": self.attachments, "audit_events": self.audit_events, "roster": self.roster,
+            "pending": self.pending, "epoch_changed": self.epoch_changed,
+            "duration_s": round(self.duration_s, 3), "errors": self.errors,
+        }
+
+
+class SyncEngine:
+    def __init__(self, session: Session, client: HqClient, replica: Replica, *, batch: int = protocol.MAX_PUSH_BATCH,
+                 pull_limit: int = protocol.DEFAULT_PULL_LIMIT, audit_batch: int = 1000,
+                 max_batch_bytes: int = MAX_BATCH_BYTES, progress: Progress | None = None,
+                 on_roster: Callable[[list[protocol.RosterEntry]], None] | None = None) -> None:
+        if not 1 <= batch <= protocol.MAX_PUSH_BATCH:
+            raise ValueError(f"batch must be 1..{protocol.MAX_PUSH_BATCH}")
+        if not 1 <= pull_limit <= protocol.MAX_PULL_LIMIT:
+            raise ValueError(f"pull_limit must be 1..{protocol.MAX_PULL_LIMIT}")
+        self.session = session
+        self.client = client
+        self.replica = replica
+        self.batch = batch
+        self.pull_limit = pull_limit
+        self.audit_batch = max(1, min(audit_batch, protocol.MAX_AUDIT_BATCH))
+        self.max_batch_bytes = max_batch_bytes
+        self.progress = progress
+        self.on_roster = on_roster
+        self._run_lock = threading.Lock()
+
+    @property
+    def store(self) -> Any:
+        return self.replica.store
+
+    def _progress(self, phase: str, done: int, total: int | None) -> None:
+        if self.progress is None:
+            return
+        try:
+            self.progress(phase, done, total)
+        except Exception:  # a broken progress display must not break the sync
+            log.exception("progress callback failed")
+
+    # == one run ==========================================================================
+    def run_once(self) -> SyncReport:
+        """One full sync. Runs one at a time (a second caller waits for the first)."""
+        with self._run_lock:
+            report = SyncReport(started_at=datetime.now(UTC).isoformat(timespec="seconds"))
+            t0 = time.monotonic()
+            steps: list[tuple[str, Callable[[SyncReport], None]]] = [
+                ("attachments", self._attachments), ("push", self._push), ("pull", self._pull),
+                ("conflicts", self._conflicts), ("audit", self._audit), ("roster", self._roster),
+            ]
+            audited = False
+            try:
+                for phase, step in steps:
+                    if phase == "audit":
+                        self._audit_run(report, time.monotonic() - t0)
+                        audited = True
+                    try:
+                        step(report)
+                    except DeviceRevoked as exc:
+                        report.errors.append({"phase": phase, **exc.as_dict()})
+                        raise
+                    except SyncError as exc:
+                        log.warning("sync %s failed: %s", phase, exc)
+                        report.errors.append({"phase": phase, **exc.as_dict()})
+                        if phase in ("attachments", "conflicts", "audit") and exc.kind not in ("network", "auth"):
+                            continue  # these do not hold the others back
+                        break
+            finally:
+                report.duration_s = time.monotonic() - t0
+                try:
+                    report.pending = self.replica.pending_count()
+                    self.replica.set_meta({"last_sync_ms": str(int(time.time() * 1000)),
+                                           "last_sync_ok": "1" if report.ok else "0"})
+                    if not audited:
+                        self._audit_run(report, report.duration_s)
+                except Exception:
+                    log.debug("could not record the end of the sync", exc_info=True)
+            return report
+
+    def _audit_run(self, report: SyncReport, elapsed: float) -> None:
+        details = {k: v for k, v in report.as_dict().items()
+                   if k in ("pushed", "acknowledged", "rejected", "conflicts", "pulled", "attachments")}
+        if report.errors:
+            details["errors"] = [{"phase": e["phase"], "kind": e["kind"], "code": e.get("code")}
+                                 for e in report.errors]
+        details["seconds"] = round(elapsed, 2)
+        action = "sync.run" if report.ok else "sync.failed"
+        self.session.audit.append(action, officer=self.session.officer.service_number, details=details)
+
+    # == attachments =========================================================================
+    def _attachments(self, report: SyncReport) -> None:
+        from neo.store import sync_sql
+
+        pending = self.store.read(lambda c: sync_sql.attachments_in_state(c, "pending"))
+        if not pending:
+            return
+        self._progress("attachments", 0, len(pending))
+        for i, sha in enumerate(pending, start=1):
+            try:
+                self._upload(sha)
+                report.attachments += 1
+            except DeviceRevoked:
+                raise
+            except SyncError as exc:
+                if exc.kind in ("network", "auth", "server"):
+                    raise
+                log.warning("attachment %s refused: %s", sha, exc)
+                report.errors.append({"phase": "attachments", "sha256": sha, **exc.as_dict()})
+                self.store.write(lambda c, sha=sha, exc=exc: sync_sql.attachment_set_state(
+                    c, sha, "failed", error=f"{exc.code}: {exc.message}"))
+            self._progress("attachments", i, len(pending))
+
+    def _upload(self, sha: str) -> None:
+        from neo.store import sync_sql
+
+        meta = self.replica.attachment_info(sha)
+        if meta is None:
+            return
+        status = self.client.attachment_status(sha)
+        for attempt in range(2):
+            if not status.complete:
+                have = set(status.received)
+                for idx in range(meta["chunk_count"]):
+                    if idx in have:
+                        continue
+                    data = self.store.read(lambda c, idx=idx: sync_sql.attachment_chunk(c, sha, idx))
+                    if data is None:
+                        raise SyncError("rejected", "chunk missing on the device", {"code": "local_chunk_missing"})
+                    self.client.put_chunk(sha, idx, data)
+                try:
+                    status = self.client.complete_attachment(sha, size=meta["size"], chunk_count=meta["chunk_count"],
+                                                             media_type=meta["media_type"])
+                except SyncError as exc:
+                    if exc.code in ("hash_mismatch", "chunks_missing") and attempt == 0:
+                        # HQ dropped our chunks (hash) or lacks some: ask what it has and resend.
+                        status = self.client.attachment_status(sha)
+                        continue
+                    raise
+            break
+        self.store.write(lambda c: sync_sql.attachment_set_state(c, sha, "complete",
+                                                                 uploaded_ms=int(time.time() * 1000)))
+
+    # == push ===============================================================================
+    def _push(self, report: SyncReport) -> None:
+        total = self.replica.pending_count()
+        self._progress("push", 0, total)
+        if total == 0:
+            return
+        size = self.batch
+        claim: Future[ClaimedBatch | None] = self.store.submit(
+            lambda c: self.replica.claim_tx(c, 0, size, self.max_batch_bytes))
+        applied: list[Future[PushTally]] = []
+        done = 0
+        try:
+            while True:
+                batch = claim.result()
+                if batch is None:
+                    break
+                # Claim the next batch while this one travels (the writer thread is idle meanwhile).
+                claim = self.store.submit(lambda c, after=batch.last: self.replica.claim_tx(
+                    c, after, self.batch, self.max_batch_bytes))
+                try:
+                    answers = self._send(batch)
+                except BaseException:
+                    nxt = claim.result()
+                    claim = _done(None)
+                    if nxt is not None:
+                        self.replica.unclaim(nxt)
+                    raise
+                report.pushed += len(batch)
+                for part, results, rejected in answers:
+                    if rejected is not None:
+                        applied.append(self.store.submit(lambda c, p=part, r=rejected: self.replica.apply_results_tx(
+                            c, p, _local_rejections(p, r), local_reason_code="invalid")))
+                    else:
+                        applied.append(self.store.submit(lambda c, p=part, r=results: self.replica.apply_results_tx(
+                            c, p, r)))
+                # Settle answers as they are applied (never more than one batch behind).
+                while len(applied) > 1:
+                    self._tally(report, applied.pop(0).result())
+                done += len(batch)
+                self._progress("push", done, max(total, done))
+        finally:
+            for fut in applied:
+                try:
+                    self._tally(report, fut.result())
+                except Exception:
+                    log.exception("applying push answers failed")
+                    raise
+
+    @staticmethod
+    def _tally(report: SyncReport, tally: PushTally) -> None:
+        report.acknowledged += tally.acknowledged
+        report.rejected += tally.rejected
+        report.conflicts += tally.conflicts
+
+    def _send(self, batch: ClaimedBatch) -> list[tuple[ClaimedBatch, list[protocol.MutationResult], str | None]]:
+        """Push one batch; split it when HQ finds it malformed (422/400) or too large (413).
+        Returns (part, results, local rejection reason) for each part sent."""
+        try:
+            response = self.client.push_raw(batch.body)
+        except DeviceRevoked:
+            raise
+        except SyncError as exc:
+            splittable = (exc.kind == "too_large") or (exc.kind == "rejected" and exc.status in (400, 422))
+            if not splittable:
+                raise
+            if len(batch) == 1:
+                if exc.kind == "too_large":
+                    return [(batch, [], exc.message or "too large")]
+                return [(batch, [], exc.message)]
+            if exc.kind == "too_large":
+                self.batch = max(1, len(batch) // 2)
+            first, second = batch.split()
+            return self._send(first) + self._send(second)
+        if len(response.results) != len(batch):
+            raise SyncError("server", "HQ answered a different number of mutations",
+                            {"code": "bad_response", "sent": len(batch), "answered": len(response.results)})
+        return [(batch, response.results, None)]
+
+    # == pull ===============================================================================
+    def _pull(self, report: SyncReport) -> None:
+        since, epoch = self.replica.cursor()
+        self._progress("pull", 0, None)
+        page = self.client.pull(since, self.pull_limit)
+        while True:
+            if epoch is not None and page.epoch != epoch:
+                # HQ's database changed (reset or replaced): start again from nothing.
+                log.warning("HQ epoch changed (%s -> %s): pulling from 0", epoch, page.epoch)
+                self.replica.reset_cursor(page.epoch)
+                report.epoch_changed = True
+                epoch, since = page.epoch, 0
+                page = self.client.pull(0, self.pull_limit)
+                continue
+            epoch = page.epoch
+            fut: Future[PullTally | None] = self.store.submit(
+                lambda c, s=since, p=page: self.replica.apply_pull_tx(c, s, p.changes, p.next_cursor, p.epoch))
+            next_page: protocol.PullResponse | None = None
+            try:
+                if page.has_more:  # the next page travels while the writer applies this one
+                    next_page = self.client.pull(page.next_cursor, self.pull_limit)
+            finally:
+                tally = fut.result()
+            if tally is None:
+                # Someone else (another sync) applied this page and moved the cursor.
+                since, epoch = self.replica.cursor()
+                page = self.client.pull(since, self.pull_limit)
+                continue
+            report.pulled += tally.received
+            report.applied += tally.applied
+            report.conflicts += tally.conflicts
+            self._progress("pull", report.pulled, None)
+            if next_page is None:
+                break
+            since, page = page.next_cursor, next_page
+
+    # == conflicts ===========================================================================
+    def _conflicts(self, report: SyncReport) -> None:
+        if not self.replica.conflicts():
+            return
+        self._progress("conflicts", 0, None)
+        settled = self.replica.reconcile_conflicts(self.client.conflicts())
+        self._progress("conflicts", settled, None)
+
+    # == audit ===============================================================================
+    def _audit(self, report: SyncReport) -> None:
+        acked_text = self.replica.meta(META_AUDIT_ACKED).get(META_AUDIT_ACKED)
+        if acked_text is None:
+            # First push from this device (or after a reinstall): resume where HQ stands.
+            acked = self.client.audit_chain().last_seq
+        else:
+            acked = int(acked_text)
+        events = self.session.audit.events(after_seq=acked)
+        total = len(events)
+        if total and events[0].seq != acked + 1:
+            # HQ is ahead of this device's trail (another install of this id): send all, HQ flags it.
+            events = self.session.audit.events(after_seq=0)
+            total = len(events)
+        self._progress("audit", 0, total)
+        sent = 0
+        for start in range(0, total, self.audit_batch):
+            chunk = events[start:start + self.audit_batch]
+            self.client.audit_push([e.model_dump() for e in chunk])
+            self.replica.set_meta({META_AUDIT_ACKED: str(chunk[-1].seq)})
+            sent += len(chunk)
+            self._progress("audit", sent, total)
+        if acked_text is None and not total:
+            self.replica.set_meta({META_AUDIT_ACKED: str(acked)})
+        report.audit_events += sent
+
+    # == roster ==============================================================================
+    def _roster(self, report: SyncReport) -> None:
+        self._progress("roster", 0, None)
+        roster = self.client.roster()
+        report.roster = len(roster.officers)
+        if self.on_roster is not None:
+            self.on_roster(list(roster.officers))
+        self._progress("roster", report.roster, report.roster)
+
+
+def _done(value: Any) -> Future[Any]:
+    fut: Future[Any] = Future()
+    fut.set_result(value)
+    return fut
+
+
+def _local_rejections(batch: ClaimedBatch, reason: str) -> list[protocol.MutationResult]:
+    return [protocol.MutationResult(mutation_id=mid, status="rejected", reason=reason) for mid in batch.mutation_ids]
