@@ -5,14 +5,18 @@ Layout of :class:`MainWindow`::
     MainWindow (QMainWindow)
       stack (QStackedWidget)
         UnlockScreen          always there; shows nothing of the data
-        NotEnrolledScreen     when the data directory has no vault
+        EnrolScreen           when the data directory has no vault: enrolment with HQ
+        RevokedScreen         after HQ revoked the device (its data is wiped)
         UnlockedView          exists only while unlocked; destroyed at lock
-          TopBar              home, settings, "Verrouiller"
+          TopBar              home, settings, "Synchroniser", "Verrouiller"
+          banner              sync failures, with what to do next
           pages (QStackedWidget): HomeScreen, SettingsPage, one ModulePage per opened module
-          StatusBar           officer, online, sync, pending, GPS (fed by StatusModel)
+          StatusBar           officer, online, sync (+ progress), pending, GPS (fed by StatusModel)
+          SyncController      background syncs of this session (neo.ui.sync)
 
-Everything that shows data lives under the UnlockedView, so locking is: stop the
-modules, lock the session, destroy the view, clear the fields, show the UnlockScreen.
+Everything that shows data lives under the UnlockedView, so locking is: stop the sync
+and the modules, lock the session, destroy the view, clear the fields, show the
+UnlockScreen.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from neo.config import Settings
 from neo.i18n import language, on_language_changed, set_language, tr
 from neo.ui import theme
 from neo.ui.collector import GarbageCollector
+from neo.ui.enrol import EnrolScreen
 from neo.ui.home import HomeScreen, module_icon
 from neo.ui.qt import (
     QApplication,
@@ -39,6 +44,7 @@ from neo.ui.qt import (
     QHBoxLayout,
     QMainWindow,
     QObject,
+    QResizeEvent,
     QStackedWidget,
     Qt,
     QTimer,
@@ -49,14 +55,17 @@ from neo.ui.qt import (
 )
 from neo.ui.settings_page import SettingsPage
 from neo.ui.status import StatusBar, StatusModel
-from neo.ui.tasks import wait_for_tasks
-from neo.ui.unlock import NotEnrolledScreen, UnlockScreen
-from neo.ui.widgets import button, icon_label, label, refresh_icons, set_current_theme
+from neo.ui.sync import HEALTH_INTERVAL_MS, SYNC_INTERVAL_MS, SyncController, SyncRunner, default_runner
+from neo.ui.tasks import run_in_background, wait_for_tasks
+from neo.ui.unlock import RevokedScreen, UnlockScreen
+from neo.ui.widgets import Banner, button, icon_label, label, refresh_icons, set_current_theme
 from neo.vault import Session, Vault
 
 log = logging.getLogger(__name__)
 
 HostFactory = Callable[[Session], Any]
+DEFAULT_RUNNER: Any = object()  # MainWindow(sync_runner=...): the engine's runner unless told otherwise
+COMPACT_TOP_BAR = 1000  # narrower than this (portrait), the top bar's buttons show their icons only
 FONT_FAMILIES = ["Noto Sans", "DejaVu Sans", "Liberation Sans", "Sans Serif"]
 ACTIVITY_EVENTS = frozenset({
     QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseMove,
@@ -80,10 +89,11 @@ def configure_application(app: QApplication) -> None:
 
 
 class TopBar(QFrame):
-    """Always on top when unlocked: home, settings and a big lock button."""
+    """Always on top when unlocked: home, settings, sync and a big lock button."""
 
     sig_home = Signal()
     sig_settings = Signal()
+    sig_sync = Signal()
     sig_lock = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -100,10 +110,14 @@ class TopBar(QFrame):
         self.settings_button = button("", None, "settings", "topbar_text", 28)
         self.settings_button.setObjectName("SettingsButton")
         self.settings_button.setCheckable(True)
+        self.sync_button = button("", None, "sync", "topbar_text", 28)
+        self.sync_button.setObjectName("SyncButton")
+        self.sync_button.hide()  # only on a device that has an HQ to sync with
         self.lock_button = button("", None, "lock", "lock_text", 28)
         self.lock_button.setObjectName("LockButton")
         self.home_button.clicked.connect(self.sig_home)
         self.settings_button.clicked.connect(self.sig_settings)
+        self.sync_button.clicked.connect(self.sig_sync)
         self.lock_button.clicked.connect(self.sig_lock)
         row.addWidget(self.brand_icon)
         row.addWidget(self.brand)
@@ -111,16 +125,39 @@ class TopBar(QFrame):
         row.addWidget(self.home_button)
         row.addWidget(self.settings_button)
         row.addStretch(1)
+        row.addWidget(self.sync_button)
+        row.addSpacing(8)
         row.addWidget(self.lock_button)
+        self._syncing = False
+        self._compact = False
         self.retranslate()
 
     def set_current(self, which: str) -> None:
         self.home_button.setChecked(which == "home")
         self.settings_button.setChecked(which == "settings")
 
+    def set_syncing(self, syncing: bool) -> None:
+        self._syncing = syncing
+        self.sync_button.setEnabled(not syncing)
+        self.retranslate()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        compact = self.width() < COMPACT_TOP_BAR
+        if compact != self._compact:
+            self._compact = compact
+            self.retranslate()
+        super().resizeEvent(event)
+
     def retranslate(self) -> None:
-        self.home_button.setText(tr("Accueil"))
-        self.settings_button.setText(tr("Réglages"))
+        texts = (
+            (self.home_button, tr("Accueil")),
+            (self.settings_button, tr("Réglages")),
+            (self.sync_button, tr("Synchronisation…") if self._syncing else tr("Synchroniser")),
+        )
+        for btn, text in texts:
+            btn.setText("" if self._compact else text)  # compact: icon only, the name stays for accessibility
+            btn.setAccessibleName(text)
+            btn.setToolTip(text if self._compact else "")
         self.lock_button.setText(tr("Verrouiller"))
 
 
@@ -188,7 +225,11 @@ class UnlockedView(QWidget):
 
     sig_lock = Signal()
 
-    def __init__(self, window: MainWindow, session: Session, host: Any, host_error: str | None = None) -> None:
+    sig_revoked = Signal()
+    sig_access_removed = Signal()
+
+    def __init__(self, window: MainWindow, session: Session, host: Any, host_error: str | None = None,
+                 runner: SyncRunner | None = None) -> None:
         super().__init__()
         self.setObjectName("UnlockedView")
         self.window_ = window
@@ -196,6 +237,15 @@ class UnlockedView(QWidget):
         self.host = host
         self.module_pages: dict[str, ModulePage] = {}
         self.top_bar = TopBar()
+        self.banner = Banner()
+        self.banner.setObjectName("ShellBanner")
+        self.banner_box = QWidget()
+        self.banner_box.setObjectName("ShellBannerBox")
+        banner_layout = QVBoxLayout(self.banner_box)
+        banner_layout.setContentsMargins(32, 14, 32, 0)
+        banner_layout.addWidget(self.banner)
+        self.banner_box.hide()
+        self.banner.close_button.clicked.connect(self.banner_box.hide)
         self.pages = QStackedWidget()
         self.pages.setObjectName("Pages")
         self.home = HomeScreen(host, session.officer.name)
@@ -207,12 +257,32 @@ class UnlockedView(QWidget):
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(0)
         box.addWidget(self.top_bar)
+        box.addWidget(self.banner_box)
         box.addWidget(self.pages, 1)
         box.addWidget(self.status_bar)
 
         self.top_bar.sig_home.connect(self.show_home)
         self.top_bar.sig_settings.connect(self.show_settings)
         self.top_bar.sig_lock.connect(self.sig_lock)
+
+        self.sync: SyncController | None = None
+        if runner is not None:
+            try:
+                available = runner.available(session)
+            except Exception:
+                log.exception("the sync runner could not tell whether this device syncs")
+                available = False
+            if available:
+                self.sync = SyncController(session, runner, window.status_model, interval_ms=window.sync_interval_ms,
+                                           health_ms=window.health_interval_ms, parent=self)
+                self.sync.sig_state_changed.connect(lambda: self.top_bar.set_syncing(self.sync is not None
+                                                                                    and self.sync.running))
+                self.sync.sig_failed.connect(self.sync_failed)
+                self.sync.sig_finished.connect(self.sync_finished)
+                self.sync.sig_revoked.connect(self.sig_revoked)
+                self.sync.sig_access_removed.connect(self.sig_access_removed)
+                self.top_bar.sig_sync.connect(self.sync_now)
+                self.top_bar.sync_button.show()
         self.home.sig_open.connect(self.open_module)
         self.settings_page.sig_theme_changed.connect(window.apply_theme)
         self.settings_page.sig_fullscreen_changed.connect(window.apply_kiosk)
@@ -227,6 +297,24 @@ class UnlockedView(QWidget):
         if host_error:
             self.home.show_error(host_error)
         self.show_home()
+
+    # -- sync -------------------------------------------------------------------------------------
+    def sync_now(self) -> None:
+        if self.sync is not None:
+            self.banner_box.hide()
+            self.sync.sync_now(manual=True)
+
+    def sync_failed(self, kind: str, message: str, manual: bool) -> None:
+        """Say what went wrong and what to do. Offline is normal on patrol: an automatic
+        sync that finds no network only shows in the status bar."""
+        if kind == "network" and not manual:
+            return
+        self.banner.show_message(message, "warn" if kind in ("network", "server") else "error")
+        self.banner_box.show()
+
+    def sync_finished(self, _outcome: Any) -> None:
+        self.banner.dismiss()
+        self.banner_box.hide()
 
     # -- navigation ---------------------------------------------------------------------------
     def current(self) -> QWidget:
@@ -316,6 +404,7 @@ class UnlockedView(QWidget):
 
     def retranslate(self) -> None:
         self.top_bar.retranslate()
+        self.banner.retranslate()
         self.home.retranslate()
         self.settings_page.retranslate()
         self.status_bar.retranslate()
@@ -323,7 +412,9 @@ class UnlockedView(QWidget):
             container.retranslate()
 
     def detach(self) -> None:
-        """Stop listening to the host and close any dialog (the view is about to die)."""
+        """Stop syncing, stop listening to the host and close any dialog (the view is about to die)."""
+        if self.sync is not None:
+            self.sync.stop()
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -356,22 +447,32 @@ class ActivityFilter(QObject):
 class MainWindow(QMainWindow):
     sig_unlocked = Signal()
     sig_locked = Signal()
+    sig_revoked = Signal()
 
     def __init__(self, data_dir: Path, settings: Settings | None = None, *, idle_lock_ms: int | None = None,
-                 host_factory: HostFactory | None = None, vault: Vault | None = None) -> None:
+                 host_factory: HostFactory | None = None, vault: Vault | None = None,
+                 sync_runner: SyncRunner | None = DEFAULT_RUNNER, sync_interval_ms: int = SYNC_INTERVAL_MS,
+                 health_interval_ms: int = HEALTH_INTERVAL_MS) -> None:
         """``idle_lock_ms`` overrides the auto-lock delay (tests); ``host_factory(session)``
-        builds the module host (default: :class:`neo.host.ModuleHost` with every module)."""
+        builds the module host (default: :class:`neo.host.ModuleHost` with every module);
+        ``sync_runner`` is how the shell syncs (default: the device's sync engine; None:
+        no sync), every ``sync_interval_ms`` while unlocked, checking every
+        ``health_interval_ms`` whether HQ is back while offline."""
         super().__init__()
         self.setObjectName("MainWindow")
         self.data_dir = Path(data_dir)
         self.settings = settings if settings is not None else Settings.load(self.data_dir)
         self.vault = vault or Vault(self.data_dir, self.settings)
         self.host_factory = host_factory
+        self.sync_runner: SyncRunner | None = default_runner() if sync_runner is DEFAULT_RUNNER else sync_runner
+        self.sync_interval_ms = sync_interval_ms
+        self.health_interval_ms = health_interval_ms
         self.status_model = StatusModel(self)
         self.session: Session | None = None
         self.host: Any = None
         self.view: UnlockedView | None = None
-        self.not_enrolled: NotEnrolledScreen | None = None
+        self.enrol_screen: EnrolScreen | None = None
+        self.revoked_screen: RevokedScreen | None = None
         self._retired: list[QWidget] = []
         self._kiosk = False
 
@@ -442,19 +543,35 @@ class MainWindow(QMainWindow):
         return top
 
     def show_locked_screen(self) -> None:
+        """The unlock screen, or the enrolment screen if the device holds no vault."""
+        if self.revoked_screen is not None:
+            self._retire(self.revoked_screen)
+            self.revoked_screen = None
         if self.vault.exists():
+            self.unlock_screen.refresh_enrolment()
             self.stack.setCurrentWidget(self.unlock_screen)
             self.unlock_screen.reset_focus()
-            if self.not_enrolled is not None:
-                self._retire(self.not_enrolled)
-                self.not_enrolled = None
+            if self.enrol_screen is not None and not self.enrol_screen.busy_now:
+                self._retire(self.enrol_screen)
+                self.enrol_screen = None
             return
-        if self.not_enrolled is None:
-            self.not_enrolled = NotEnrolledScreen(self.data_dir, self.vault.was_wiped())
-            self.not_enrolled.sig_recheck.connect(self.show_locked_screen)
-            self.stack.addWidget(self.not_enrolled)
-            refresh_icons(self.not_enrolled)
-        self.stack.setCurrentWidget(self.not_enrolled)
+        if self.enrol_screen is None:
+            self.enrol_screen = EnrolScreen(self.vault, self.vault.was_wiped())
+            self.enrol_screen.sig_recheck.connect(self.show_locked_screen)
+            self.enrol_screen.sig_enrolled.connect(self._enrolled)
+            self.stack.addWidget(self.enrol_screen)
+            refresh_icons(self.enrol_screen)
+        else:
+            self.enrol_screen.set_wipe_notice(self.vault.was_wiped())
+        self.stack.setCurrentWidget(self.enrol_screen)
+
+    def _enrolled(self, result: Any) -> None:
+        """Enrolled with HQ: on to the unlock screen, which says what happens next."""
+        unit = str(getattr(result, "unit", ""))
+        self.show_locked_screen()
+        self.unlock_screen.show_notice(lambda: tr(
+            "Appareil enrôlé auprès de l'unité {unit}. Au premier déverrouillage, le QG vérifie votre code : "
+            "restez connecté.", unit=unit))
 
     def open_settings(self) -> None:
         if self.view is not None:
@@ -490,12 +607,16 @@ class MainWindow(QMainWindow):
         self.session = session
         self.status_model.set_officer(session.officer.name, session.officer.service_number)
         self.host, host_error = self._make_host(session)
-        self.view = UnlockedView(self, session, self.host, host_error)
+        self.view = UnlockedView(self, session, self.host, host_error, self.sync_runner)
         self.view.sig_lock.connect(self.lock)
+        self.view.sig_revoked.connect(self.device_revoked)
+        self.view.sig_access_removed.connect(self.access_removed)
         self.stack.addWidget(self.view)
         self.stack.setCurrentWidget(self.view)
         refresh_icons(self.view)
         self.idle_timer.start()
+        if self.view.sync is not None:
+            self.view.sync.start()
         self.sig_unlocked.emit()
 
     def lock(self) -> None:
@@ -523,6 +644,35 @@ class MainWindow(QMainWindow):
         self.show_locked_screen()
         if session is not None:
             self.sig_locked.emit()
+
+    # -- decisions of HQ ------------------------------------------------------------------------
+    def device_revoked(self) -> None:
+        """HQ revoked this device: audit it, lock, wipe the data (on a worker), and say so
+        full screen."""
+        session = self.session
+        if session is not None:
+            try:
+                session.audit.append("device.revoked", officer=session.officer.service_number,
+                                     details={"by": "hq"})
+            except Exception:
+                log.exception("could not audit the revocation")
+        self.lock()
+        if self.revoked_screen is None:
+            self.revoked_screen = RevokedScreen()
+            self.revoked_screen.sig_reenrol.connect(self.show_locked_screen)
+            self.stack.addWidget(self.revoked_screen)
+            refresh_icons(self.revoked_screen)
+        self.stack.setCurrentWidget(self.revoked_screen)
+        screen, vault = self.revoked_screen, self.vault
+        log.warning("HQ revoked this device: wiping its data")
+        run_in_background(lambda: vault.wipe(reason="revoked"), screen.wipe_done, screen.wipe_failed)
+        self.sig_revoked.emit()
+
+    def access_removed(self) -> None:
+        """HQ's roster no longer lets the signed-in officer in: lock, and say why."""
+        self.lock()
+        self.unlock_screen.show_notice(lambda: tr(
+            "Votre accès à cet appareil a été retiré par le QG. Contactez votre unité."), "error")
 
     def _retire(self, widget: QWidget) -> None:
         """Detach a widget from the window now and have Qt delete it at the next loop turn."""
@@ -587,8 +737,10 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         self.setWindowTitle(tr("NEO — outil de terrain"))
         self.unlock_screen.retranslate()
-        if self.not_enrolled is not None:
-            self.not_enrolled.retranslate()
+        if self.enrol_screen is not None:
+            self.enrol_screen.retranslate()
+        if self.revoked_screen is not None:
+            self.revoked_screen.retranslate()
         if self.view is not None:
             self.view.retranslate()
 
@@ -605,6 +757,8 @@ class MainWindow(QMainWindow):
             if self.unlock_screen.busy.isVisible():
                 wait_for_tasks()
                 QApplication.processEvents()
+        if self.enrol_screen is not None and qt_is_valid(self.enrol_screen):
+            self.enrol_screen.cancel_pending()
         if self.session is not None:
             self.lock()
         app = QApplication.instance()

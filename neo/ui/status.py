@@ -12,7 +12,19 @@ import threading
 from datetime import datetime
 
 from neo.i18n import tr
-from neo.ui.qt import QFrame, QGridLayout, QHBoxLayout, QLabel, QObject, QResizeEvent, Qt, QWidget, Signal
+from neo.ui.qt import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QObject,
+    QProgressBar,
+    QResizeEvent,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
 from neo.ui.widgets import icon_label, set_icon, set_prop
 
 SYNC_STATES = ("never", "idle", "syncing", "error")
@@ -38,6 +50,8 @@ class StatusModel(QObject):
         self._pending = 0
         self._gps_state = "none"
         self._gps_accuracy: float | None = None
+        self._phase = ""
+        self._progress: tuple[int, int] | None = None
 
     # -- setters (thread-safe) ---------------------------------------------------------
     def set_officer(self, name: str, service_number: str) -> None:
@@ -65,6 +79,16 @@ class StatusModel(QObject):
             self._sync_state = state
             if last_sync is not None:
                 self._last_sync = last_sync
+            if state != "syncing":
+                self._phase, self._progress = "", None
+        self.sig_sync_changed.emit()
+
+    def set_sync_progress(self, phase: str, done: int | None = None, total: int | None = None) -> None:
+        """While syncing: what is happening (``phase``, for the officer) and, when known,
+        how far (``done`` of ``total``); without a total the bar just shows activity."""
+        with self._lock:
+            self._phase = phase
+            self._progress = (max(0, int(done or 0)), int(total)) if total else None
         self.sig_sync_changed.emit()
 
     def set_pending(self, count: int) -> None:
@@ -99,6 +123,15 @@ class StatusModel(QObject):
         return self._last_sync
 
     @property
+    def sync_phase(self) -> str:
+        return self._phase
+
+    @property
+    def sync_progress(self) -> tuple[int, int] | None:
+        """``(done, total)`` of the current sync step, or None when not measurable."""
+        return self._progress
+
+    @property
     def pending(self) -> int:
         return self._pending
 
@@ -123,14 +156,27 @@ class StatusModel(QObject):
     def sync_text(self) -> str:
         state, last = self._sync_state, self._last_sync
         if state == "syncing":
-            return tr("Synchronisation…")
+            phase, progress = self._phase, self._progress
+            if not phase:
+                return tr("Synchronisation…")
+            if progress is not None:
+                return tr("{phase} {done}/{total}", phase=phase, done=min(progress[0], progress[1]),
+                          total=progress[1])
+            return phase
         if state == "error":
             return tr("Échec de la synchronisation")
         if last is None:
             return tr("Jamais synchronisé")
+        return tr("Dernière synchro : {t}", t=self.last_sync_text())
+
+    def last_sync_text(self) -> str:
+        """``HH:MM`` today, ``dd/mm HH:MM`` another day, "" if never synced."""
+        last = self._last_sync
+        if last is None:
+            return ""
         if last.date() == datetime.now(last.tzinfo).date():
-            return tr("Synchronisé à {t}", t=last.strftime("%H:%M"))
-        return tr("Synchronisé le {d}", d=last.strftime("%d/%m %H:%M"))
+            return last.strftime("%H:%M")
+        return last.strftime("%d/%m %H:%M")
 
     def pending_text(self) -> str:
         if self._pending == 0:
@@ -150,7 +196,7 @@ class StatusModel(QObject):
 
 
 class _Item(QWidget):
-    def __init__(self, icon_name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, icon_name: str, parent: QWidget | None = None, *, with_bar: bool = False) -> None:
         super().__init__(parent)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -159,7 +205,21 @@ class _Item(QWidget):
         self.text = QLabel()
         self.text.setTextFormat(Qt.TextFormat.PlainText)
         row.addWidget(self.icon)
-        row.addWidget(self.text)
+        self.bar: QProgressBar | None = None
+        if with_bar:  # the text, with a thin progress bar under it while there is progress to show
+            column = QVBoxLayout()
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(3)
+            column.addWidget(self.text)
+            self.bar = QProgressBar()
+            self.bar.setObjectName("SyncProgress")
+            self.bar.setTextVisible(False)
+            self.bar.setMinimumWidth(150)
+            self.bar.hide()
+            column.addWidget(self.bar)
+            row.addLayout(column)
+        else:
+            row.addWidget(self.text)
 
     def set(self, text: str, state: str = "", icon_name: str | None = None, colour_key: str = "icon_muted") -> None:
         self.text.setText(text)
@@ -184,7 +244,7 @@ class StatusBar(QFrame):
         self.officer.text.setProperty("role", "officer")
         self.online = _Item("offline")
         self.online.setObjectName("StatusOnline")
-        self.sync = _Item("sync")
+        self.sync = _Item("sync", with_bar=True)
         self.sync.setObjectName("StatusSync")
         self.pending = _Item("pending")
         self.pending.setObjectName("StatusPending")
@@ -205,7 +265,18 @@ class StatusBar(QFrame):
         self.online.set(m.online_text(), "good" if m.online else "warn",
                         "online" if m.online else "offline", "ok" if m.online else "warn")
         sync_state = {"error": "bad", "syncing": "", "idle": "", "never": "warn"}[m.sync_state]
-        self.sync.set(m.sync_text(), sync_state, "sync", {"bad": "danger_text", "warn": "warn"}.get(sync_state, "icon_muted"))
+        syncing = m.sync_state == "syncing"
+        self.sync.set(m.sync_text(), sync_state, "sync",
+                      "accent_fg" if syncing else {"bad": "danger_text", "warn": "warn"}.get(sync_state, "icon_muted"))
+        bar = self.sync.bar
+        if bar is not None:
+            progress = m.sync_progress
+            if progress is None:
+                bar.setRange(0, 0)  # busy: no measure of how far
+            else:
+                bar.setRange(0, max(1, progress[1]))
+                bar.setValue(min(progress[0], progress[1]))
+            bar.setVisible(syncing)
         self.pending.set(m.pending_text(), "warn" if m.pending else "", "pending", "warn" if m.pending else "icon_muted")
         gps_ok = m.gps_state == "fix"
         self.gps.set(m.gps_text(), "good" if gps_ok else "warn", "gps" if gps_ok else "gps-off",

@@ -1,16 +1,19 @@
-"""The locked device: the unlock screen and the not-enrolled screen.
+"""The locked device: the unlock screen, and the screen of a device HQ revoked.
 
-Both show nothing of the device's data: no officer names or numbers, no roster, no
+They show nothing of the device's data: no officer names or numbers, no roster, no
 hint that a typed service number exists (the vault answers a wrong PIN and an unknown
 number with the same message).
+
+On a device enrolled with HQ, an officer's first unlock is verified by HQ online
+(:func:`neo.sync.enrolment.make_verifier`); the screen says so, since it is the one
+moment the network is needed to sign in. (The blank device's screen is
+:mod:`neo.ui.enrol`.)
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
-
 from neo.i18n import tr
 from neo.ui.qt import (
     QBoxLayout,
@@ -32,8 +35,17 @@ from neo.ui.qt import (
     Signal,
 )
 from neo.ui.tasks import run_in_background
-from neo.ui.widgets import button, card, icon_label, label
+from neo.ui.widgets import Banner, button, card, icon_label, label
 from neo.vault import DeviceWiped, LockedOut, Session, Vault, VaultError, WrongCredentials
+
+
+def unlock_with_hq(vault: Vault, service_number: str, pin: str) -> Session:
+    """Unlock; an officer's first unlock on an enrolled device is checked by HQ online.
+
+    Runs on a worker thread (Argon2, and possibly a call to HQ)."""
+    from neo.sync.enrolment import make_verifier
+
+    return vault.unlock(service_number, pin, verifier=make_verifier(vault))
 
 KEY_SIZE = (104, 80)  # with the border; the style sheet gives the same height
 
@@ -98,10 +110,12 @@ class UnlockScreen(QWidget):
         self._wiped = False
         self._cancelled = False
         self._retry_deadline = 0.0
+        self._notice: tuple[Callable[[], str], str] | None = None
         self._countdown_text: Callable[[int], str] = lambda s: tr("Nouvel essai possible dans {s} s.", s=s)
         self._countdown = QTimer(self)
         self._countdown.setInterval(250)
         self._countdown.timeout.connect(self._tick)
+        self.unlock_fn: Callable[[Vault, str, str], Session] = unlock_with_hq
 
         # -- the identity of the app, then the form --------------------------------------------
         self.brand_icon = icon_label("shield", "accent_fg", 56)
@@ -158,6 +172,17 @@ class UnlockScreen(QWidget):
         form.addWidget(self.pin_label)
         form.addWidget(self.pin)
         form.addStretch(1)
+        self.hq_hint = QWidget()
+        self.hq_hint.setObjectName("HqHint")
+        hint_row = QHBoxLayout(self.hq_hint)
+        hint_row.setContentsMargins(0, 4, 0, 0)
+        hint_row.setSpacing(10)
+        self.hq_hint_icon = icon_label("online", "accent_fg", 22)
+        self.hq_hint_text = label("", "hint", wrap=True)
+        hint_row.addWidget(self.hq_hint_icon, 0, Qt.AlignmentFlag.AlignTop)
+        hint_row.addWidget(self.hq_hint_text, 1)
+        self.hq_hint.hide()
+        form.addWidget(self.hq_hint)
         form.addSpacing(10)
         form.addWidget(self.unlock_button)
         form.addWidget(self.busy)
@@ -189,10 +214,14 @@ class UnlockScreen(QWidget):
         self.body.addWidget(self.form_card, 1)
         self.body.addWidget(self.keypad_card, 1)
 
+        self.notice_banner = Banner()
+        self.notice_banner.setObjectName("UnlockNotice")
+
         column = QVBoxLayout()
         column.setSpacing(12)
         column.addLayout(head)
         column.addSpacing(16)
+        column.addWidget(self.notice_banner)
         column.addLayout(self.body)
         self.column = QWidget()
         self.column.setLayout(column)
@@ -227,9 +256,33 @@ class UnlockScreen(QWidget):
         self.pin.setAccessibleName(tr("Code PIN"))
         self.unlock_button.setText(tr("Vérification…") if self._busy else tr("Déverrouiller"))
         self.hint.setText(tr("Le clavier écrit dans le champ sélectionné."))
+        self.hq_hint_text.setText(tr("Premier déverrouillage d'un agent sur cet appareil : le QG vérifie son code, "
+                                     "connectez l'appareil au réseau. Les suivants fonctionnent hors ligne."))
         self.notice.setText(tr("Usage réservé aux agents habilités. Chaque tentative d'accès est enregistrée."))
         self.keypad.retranslate()
+        self.notice_banner.retranslate()
+        if self._notice is not None:
+            self.notice_banner.show_message(self._notice[0](), self._notice[1])
         self._tick()
+
+    # -- what the screen says about HQ ------------------------------------------------------
+    def refresh_enrolment(self) -> None:
+        """Show the "first unlock needs the network" hint on a device enrolled with HQ."""
+        try:
+            enrolled = self.vault.hq_unlock_info() is not None
+        except Exception:  # an unreadable vault is reported by the unlock itself
+            enrolled = False
+        self.hq_hint.setVisible(enrolled)
+
+    def show_notice(self, text: Callable[[], str], kind: str = "info") -> None:
+        """A message above the form (after enrolment, after HQ removed an officer...),
+        until the next successful unlock. ``text`` is called again on a language change."""
+        self._notice = (text, kind)
+        self.notice_banner.show_message(text(), kind)
+
+    def clear_notice(self) -> None:
+        self._notice = None
+        self.notice_banner.dismiss()
 
     # -- layout: side by side in landscape, stacked in portrait ----------------------------
     def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt API
@@ -297,8 +350,8 @@ class UnlockScreen(QWidget):
             self.pin.setFocus()
             return
         self._set_busy(True)
-        vault = self.vault
-        run_in_background(lambda: vault.unlock(number, pin), self._unlock_succeeded, self._unlock_failed)
+        vault, unlock = self.vault, self.unlock_fn
+        run_in_background(lambda: unlock(vault, number, pin), self._unlock_succeeded, self._unlock_failed)
 
     def cancel_pending(self) -> None:
         """The window is closing: a session that arrives from now on is locked at once."""
@@ -310,6 +363,7 @@ class UnlockScreen(QWidget):
             return
         self._set_busy(False)
         self.clear()
+        self.clear_notice()
         self.sig_unlocked.emit(session)
         self.sig_attempt_done.emit()
 
@@ -393,47 +447,54 @@ class UnlockScreen(QWidget):
         self._last_field = self.number
 
 
-class NotEnrolledScreen(QWidget):
-    """Shown when the data directory holds no vault: nothing to unlock yet."""
+class RevokedScreen(QWidget):
+    """HQ revoked this device: its data is being (then has been) erased. Full screen,
+    nothing else to do but hand the device back (or re-enrol it, for the unit)."""
 
-    sig_recheck = Signal()
+    sig_reenrol = Signal()
 
-    def __init__(self, data_dir: Path, wipe_notice: dict | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("NotEnrolledScreen")
+        self.setObjectName("RevokedScreen")
         self.setProperty("role", "screen")
-        self.data_dir = data_dir
-        self.wipe_notice = wipe_notice
+        self.done = False
+        self._failure: str | None = None
         self.panel, box = card()
+        self.panel.setObjectName("RevokedCard")
+        self.panel.setProperty("kind", "danger")
         self.panel.setMinimumWidth(620)
-        self.panel.setMaximumWidth(860)
-        self.icon = icon_label("tablet", "accent_fg", 64)
+        self.panel.setMaximumWidth(820)
+        self.icon = icon_label("tablet-off", "danger", 72)
         self.title = label("", "title", wrap=True)
-        self.body = label("", None, wrap=True)
-        self.steps_title = label("", "section")
-        self.steps = label("", None, wrap=True)
-        self.steps.setTextFormat(Qt.TextFormat.PlainText)
-        self.wiped = label("", "error", wrap=True)
-        self.wiped.setVisible(bool(wipe_notice))
-        self.path = label("", "muted", wrap=True)
-        self.path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.recheck = button("", "primary", "sync", "accent_text", 26)
-        self.recheck.clicked.connect(self.sig_recheck)
+        self.title.setObjectName("RevokedTitle")
+        self.body = label("", "lead", wrap=True)
+        self.body.setObjectName("RevokedMessage")
+        self.state = label("", "muted", wrap=True)
+        self.state.setObjectName("RevokedState")
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.reenrol = button("", None, "link", "icon", 24)
+        self.reenrol.setObjectName("ReenrolButton")
+        self.reenrol.clicked.connect(self.sig_reenrol)
+        self.reenrol.hide()
         head = QHBoxLayout()
-        head.setSpacing(20)
+        head.setSpacing(24)
         head.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
-        head.addWidget(self.title, 1)
+        texts = QVBoxLayout()
+        texts.setSpacing(14)
+        texts.addWidget(self.title)
+        texts.addWidget(self.body)
+        head.addLayout(texts, 1)
+        box.setContentsMargins(40, 36, 40, 32)
         box.setSpacing(18)
         box.addLayout(head)
-        box.addWidget(self.wiped)
-        box.addWidget(self.body)
-        box.addWidget(self.steps_title)
-        box.addWidget(self.steps)
-        box.addWidget(self.path)
-        box.addSpacing(8)
+        box.addSpacing(6)
+        box.addWidget(self.busy)
+        box.addWidget(self.state)
         row = QHBoxLayout()
         row.addStretch(1)
-        row.addWidget(self.recheck)
+        row.addWidget(self.reenrol)
         box.addLayout(row)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(40, 40, 40, 40)
@@ -443,17 +504,32 @@ class NotEnrolledScreen(QWidget):
         centre.addStretch(1)
         outer.addStretch(1)
         outer.addLayout(centre)
-        outer.addStretch(2)
+        outer.addStretch(1)
+        self.retranslate()
+
+    def wipe_done(self, _result: object = None) -> None:
+        self.done = True
+        self.busy.hide()
+        self.reenrol.show()
+        self.retranslate()
+
+    def wipe_failed(self, exc: BaseException) -> None:
+        self.done = True
+        self.busy.hide()
+        self._failure = str(exc) or type(exc).__name__
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.title.setText(tr("Cet appareil n'est pas enrôlé"))
-        self.body.setText(tr("Aucun coffre chiffré n'existe encore sur cet appareil : aucun agent ne peut s'y "
-                             "connecter et aucune donnée n'y est stockée."))
-        self.steps_title.setText(tr("Que faire ?"))
-        self.steps.setText(tr("Lancez « make demo », ou enrôlez l'appareil auprès de votre unité."))
-        if self.wipe_notice:
-            self.wiped.setText(tr("Les données de cet appareil ont été effacées après trop d'essais incorrects. "
-                                  "Il doit être enrôlé à nouveau."))
-        self.path.setText(tr("Dossier de données : {path}", path=str(self.data_dir)))
-        self.recheck.setText(tr("Vérifier à nouveau"))
+        self.title.setText(tr("Appareil révoqué"))
+        self.body.setText(tr("Cet appareil a été révoqué par le QG : ses données ont été effacées. "
+                             "Rendez-le à votre unité."))
+        failure = self._failure
+        if not self.done:
+            self.state.setText(tr("Effacement des données en cours…"))
+        elif failure:
+            self.state.setText(tr("L'effacement n'a pas pu se terminer ({err}). Éteignez l'appareil et rendez-le "
+                                  "à votre unité.", err=failure))
+        else:
+            self.state.setText(tr("Effacement terminé : plus aucune donnée de service ne reste sur l'appareil. "
+                                  "Seule votre unité peut l'enrôler à nouveau."))
+        self.reenrol.setText(tr("Réenrôler l'appareil"))

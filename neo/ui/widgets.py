@@ -211,9 +211,12 @@ class Banner(QFrame):
         row.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
         self.hide()
 
+    ICONS = {"error": ("alert", "danger_text"), "warn": ("alert", "warn"), "info": ("info", "accent_fg")}
+
     def show_message(self, text: str, kind: str = "error") -> None:
+        """``kind``: ``error`` (red), ``warn`` (amber: a problem that fixes itself) or ``info``."""
         set_prop(self, "kind", kind)
-        set_icon(self.icon, "alert" if kind == "error" else "info", "danger_text" if kind == "error" else "accent_fg", 28)
+        set_icon(self.icon, *self.ICONS.get(kind, self.ICONS["info"]), 28)
         for child in (self.text, self.icon):
             child.style().unpolish(child)
             child.style().polish(child)

@@ -8,7 +8,8 @@ import pytest
 
 from neo.config import Settings
 from neo.ui.qt import Qt
-from neo.ui.unlock import NotEnrolledScreen, UnlockScreen
+from neo.ui.enrol import EnrolScreen
+from neo.ui.unlock import UnlockScreen
 from neo.vault import Vault
 from tests.ui.conftest import OFFICER_NAME, PIN, SERVICE_NUMBER, all_texts, attempt
 
@@ -130,18 +131,19 @@ def test_empty_fields_are_refused_without_an_attempt(qtbot, device, make_window)
     assert not screen.busy.isVisible()
 
 
-def test_not_enrolled_data_dir_shows_the_not_enrolled_screen(qtbot, data_dir: Path, make_window, session):
+def test_not_enrolled_data_dir_shows_the_enrolment_screen(qtbot, data_dir: Path, make_window, session):
     session.lock()
     blank = data_dir.parent / "blank"
     blank.mkdir()
     window = make_window(blank)
     current = window.current_screen()
-    assert isinstance(current, NotEnrolledScreen)
+    assert isinstance(current, EnrolScreen)
     texts = " ".join(all_texts(current))
-    assert "n'est pas enrôlé" in texts
-    assert "Lancez « make demo », ou enrôlez l'appareil auprès de votre unité." in texts
-    # Once enrolled (here: the data directory of the session fixture), "check again" moves on.
-    current.data_dir = data_dir
+    assert "Enrôlement de l'appareil" in texts
+    assert "make demo" in texts  # the local demo stays one hint away
+    assert current.code.placeholderText().startswith("NEO1-")
+    assert not current.wiped.isVisible()
+    # Enrolled meanwhile (here: the data directory of the session fixture), "check again" moves on.
     window.vault = Vault(data_dir, Settings.load(data_dir))
     window.unlock_screen.vault = window.vault
     qtbot.mouseClick(current.recheck, Qt.MouseButton.LeftButton)
