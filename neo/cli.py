@@ -334,6 +334,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--action", help="only this action")
     p.set_defaults(func=cmd_audit_list)
 
+    from neo.sync.cli import add_parser as add_sync_parser
+
+    add_sync_parser(sub)
+
     p = sub.add_parser("self-test", parents=[common], help="exercise store, vault, host and a headless window")
     p.add_argument("--no-gui", action="store_true", help="skip the headless window check")
     p.set_defaults(func=cmd_self_test)
