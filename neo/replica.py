@@ -25,13 +25,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+import pydantic_core
 
 from neo import protocol
 from neo.i18n import tr
@@ -62,6 +64,7 @@ META_HLC = "hlc"
 META_OUTBOX_SEQ = "outbox_seq"
 META_CURSOR = "cursor"
 META_EPOCH = "epoch"
+META_SENT_UPTO = "sent_upto"
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -271,23 +274,30 @@ def encode_payload(payload: Any) -> str:
     if size > protocol.MAX_PAYLOAD_BYTES:
         raise InvalidRecord(tr("Enregistrement trop volumineux ({kb} Kio, maximum {max} Kio).",
                                kb=size // 1024, max=protocol.MAX_PAYLOAD_BYTES // 1024))
-    if _depth(payload) > protocol.MAX_PAYLOAD_DEPTH:
+    if len(text) > 2 * protocol.MAX_PAYLOAD_DEPTH and _depth(text) > protocol.MAX_PAYLOAD_DEPTH:
         raise InvalidRecord(tr("Enregistrement trop imbriqué (maximum {n} niveaux).", n=protocol.MAX_PAYLOAD_DEPTH))
     return text
 
 
-def _depth(value: Any) -> int:
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _depth(text: str) -> int:
+    """Deepest nesting of objects and arrays in a JSON text (strings skipped)."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_JSON_STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
             deepest = max(deepest, depth)
-            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, dict | list))
-        elif isinstance(item, list):
-            deepest = max(deepest, depth)
-            stack.extend((v, depth + 1) for v in item if isinstance(v, dict | list))
+        else:
+            depth -= 1
     return deepest
+
+
+def _to_json(payload: dict[str, Any] | None) -> str | None:
+    """Compact JSON of a payload HQ sent (already valid JSON: the fast encoder is safe)."""
+    return None if payload is None else pydantic_core.to_json(payload).decode("utf-8")
 
 
 def _load(text: str | None) -> Any:
@@ -296,6 +306,18 @@ def _load(text: str | None) -> Any:
 
 def _ids(text: str | None) -> tuple[int, ...]:
     return tuple(json.loads(text)) if text else ()
+
+
+def new_uuids(n: int) -> list[str]:
+    """``n`` random (version 4) UUIDs, canonical lowercase (one system call for all)."""
+    raw = bytearray(os.urandom(16 * n))
+    out = []
+    for i in range(0, 16 * n, 16):
+        raw[i + 6] = (raw[i + 6] & 0x0F) | 0x40
+        raw[i + 8] = (raw[i + 8] & 0x3F) | 0x80
+        x = raw[i:i + 16].hex()
+        out.append(f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}")
+    return out
 
 
 def _now_ms() -> int:
@@ -415,9 +437,11 @@ class Replica:
         for record_id, payload in items:
             text = encode_payload(payload)
             if record_id is None:
-                prepared.append((str(uuid.uuid4()), False, text))
+                prepared.append(("", False, text))
             else:
                 prepared.append((check_record_id(record_id), True, text))
+        fresh = iter(new_uuids(sum(1 for p in prepared if not p[1])))
+        prepared = [p if p[1] else (next(fresh), False, p[2]) for p in prepared]
         if not prepared:
             return []
         self.store.write(lambda conn: self._write_tx(conn, collection, policy, who, prepared, tombstone=False))
@@ -446,6 +470,8 @@ class Replica:
         given = [rid for rid, was_given, _ in items if was_given]
         existing = sync_sql.records_get_many(conn, collection, given) if given else {}
         seq = int(sync_sql.meta_get(conn, META_OUTBOX_SEQ) or 0)
+        next_rowid = sync_sql.next_record_rowid(conn)
+        rowids: dict[str, int] = {rid: int(rec["rowid"]) for rid, rec in existing.items()}
         now = _now_ms()
         inserts: list[tuple[Any, ...]] = []
         updates: dict[str, tuple[Any, ...]] = {}
@@ -453,6 +479,7 @@ class Replica:
         last_version = ""
         current: dict[str, str | None] = {}  # record id -> version written earlier in this batch
         resolves_text = json.dumps(list(resolves)) if resolves else None
+        mutation_ids = iter(new_uuids(len(items)))
         for record_id, _given, text in items:
             rec = existing.get(record_id)
             if (rec is not None or record_id in current) and policy in ("append_only", "immutable"):
@@ -479,24 +506,20 @@ class Replica:
             version = str(self.clock.now())
             last_version = version
             seq += 1
-            outbox.append((seq, str(uuid.uuid4()), collection, record_id, version, base, int(tombstone), text,
-                           officer, resolves_text, now))
+            if record_id not in rowids:
+                rowids[record_id] = next_rowid
+                next_rowid += 1
+            outbox.append((seq, rowids[record_id], next(mutation_ids), collection, record_id, version, base,
+                           int(tombstone), text, officer, resolves_text, now))
             if rec is None and record_id not in current:
-                inserts.append((collection, record_id, version, self.device_id, officer, int(tombstone), text,
-                                "pending", seq, now))
+                inserts.append((rowids[record_id], collection, record_id, version, self.device_id, officer,
+                                int(tombstone), text, "pending", seq, now))
             else:
                 updates[record_id] = (version, self.device_id, officer, int(tombstone), text, "pending", seq, now,
                                       collection, record_id)
             current[record_id] = version
         if inserts:
-            # A record created twice in one batch is inserted once, then updated.
-            seen: set[str] = set()
-            first_inserts = []
-            for row in inserts:
-                if row[1] not in seen:
-                    seen.add(row[1])
-                    first_inserts.append(row)
-            sync_sql.records_insert_local(conn, first_inserts)
+            sync_sql.records_insert_local(conn, inserts)
         if updates:
             sync_sql.records_update_local(conn, list(updates.values()))
         sync_sql.outbox_insert(conn, outbox)
@@ -521,11 +544,12 @@ class Replica:
             if rec is None or rec["state"] != "conflict":
                 raise ReplicaError(tr("Cet enregistrement n'est pas en conflit."), "not_in_conflict")
             entries = sync_sql.outbox_for_record(conn, collection, record_id)
-            if any(e["state"] == "sent" for e in entries):
+            sent_upto = int(sync_sql.meta_get(conn, META_SENT_UPTO) or 0)
+            if any(e["state"] == "pending" and e["seq"] <= sent_upto for e in entries):
                 raise ResolutionBusy(
                     tr("Une synchronisation est en cours pour cet enregistrement ; réessayez après la synchronisation."))
             # Writes HQ never received are superseded by the resolution.
-            sync_sql.outbox_delete_unsent(conn, collection, record_id)
+            sync_sql.outbox_delete_unsent(conn, collection, record_id, sent_upto)
             base = rec["hq_version"]
             ids = _ids(rec["conflict_ids"])
             if base is None:  # HQ has nothing for this record (cannot really happen): a plain write
@@ -562,7 +586,7 @@ class Replica:
     @staticmethod
     def _view(rec: Mapping[str, Any]) -> SyncedRecord:
         state = rec["state"]
-        if state == "pending" and rec.get("outbox_state") == "sent":
+        if state == "pending" and rec["outbox_seq"] is not None and rec["outbox_seq"] <= rec.get("sent_upto", 0):
             state = "sent"
         return SyncedRecord(
             collection=rec["collection"], record_id=rec["record_id"], version=rec["version"],
@@ -610,7 +634,8 @@ class Replica:
 
     def status(self) -> ReplicaStatus:
         def q(conn: Connection) -> ReplicaStatus:
-            outbox = sync_sql.outbox_counts(conn)
+            sent_upto = int(sync_sql.meta_get(conn, META_SENT_UPTO) or 0)
+            outbox = sync_sql.outbox_counts(conn, sent_upto)
             states = sync_sql.state_counts(conn)
             meta = sync_sql.meta_get_many(conn, [META_CURSOR, "last_sync_ms", "last_sync_ok"])
             attachments = sync_sql.attachment_counts(conn)
@@ -717,7 +742,9 @@ class Replica:
             parts.append(part)
             seqs.append(int(seq))
             mids.append(mid)
-        sync_sql.outbox_mark_sent(conn, seqs[0], seqs[-1])
+        sent_upto = int(sync_sql.meta_get(conn, META_SENT_UPTO) or 0)
+        if seqs[-1] > sent_upto:
+            sync_sql.meta_set(conn, META_SENT_UPTO, str(seqs[-1]))
         body = '{"mutations":[' + ",".join(parts) + "]}"
         return ClaimedBatch(seqs, mids, body.encode("utf-8"))
 
@@ -725,7 +752,13 @@ class Replica:
         return self.store.write(lambda c: self.claim_tx(c, after_seq, limit, max_bytes))
 
     def unclaim(self, batch: ClaimedBatch) -> None:
-        self.store.write(lambda c: sync_sql.outbox_unclaim(c, batch.first, batch.last))
+        """A claimed batch was not sent after all: its entries are not 'sent'."""
+
+        def tx(conn: Connection) -> None:
+            if int(sync_sql.meta_get(conn, META_SENT_UPTO) or 0) == batch.last:
+                sync_sql.meta_set(conn, META_SENT_UPTO, str(batch.first - 1))
+
+        self.store.write(tx)
 
     def reject_locally(self, batch: ClaimedBatch, reason_code: str, reason: str) -> PushTally:
         """HQ refused a single mutation's envelope as malformed (422 for a batch of one):
@@ -742,7 +775,6 @@ class Replica:
         info = sync_sql.outbox_batch_records(conn, batch.first, batch.last)
         tally = PushTally()
         now = _now_ms()
-        deletes: list[int] = []
         acks: list[tuple[Any, ...]] = []
         notes: list[tuple[Any, ...]] = []
         answers: list[tuple[Any, ...]] = []
@@ -757,11 +789,9 @@ class Replica:
             if res.current_version and res.current_version > max_seen:
                 max_seen = res.current_version
             if entry["record_state"] is None:  # no record (cannot happen): just settle the entry
-                deletes.append(seq)
                 continue
             if res.status in ("applied", "duplicate"):
                 tally.acknowledged += 1
-                deletes.append(seq)
                 server_seq = res.server_seq
                 if not latest:
                     if server_seq is not None:
@@ -773,17 +803,20 @@ class Replica:
                                                               "server_seq": server_seq, "hq_seq": server_seq})
                     elif entry["hq_seq"] is not None and server_seq is not None and entry["hq_seq"] > server_seq:
                         # HQ's version (pulled while this write was in flight) came after ours: take it.
+                        full = sync_sql.record_get(conn, coll, rid)
+                        assert full is not None
                         sync_sql.record_set(conn, coll, rid, {
-                            "version": entry["hq_version"], "tombstone": int(bool(entry["hq_tombstone"])),
-                            "payload": entry["hq_payload"], "origin_device": entry["hq_origin"] or "hq",
-                            "officer": entry["hq_officer"], "state": "acknowledged", "outbox_seq": None,
-                            "server_seq": entry["hq_seq"], "hq_payload": None, "hq_tombstone": None,
+                            "version": full["hq_version"], "tombstone": int(bool(full["hq_tombstone"])),
+                            "payload": full["hq_payload"], "origin_device": full["hq_origin"] or "hq",
+                            "officer": full["hq_officer"], "state": "acknowledged", "outbox_seq": None,
+                            "server_seq": full["hq_seq"], "hq_payload": None, "hq_tombstone": None,
                             "hq_origin": None, "hq_officer": None, "reason_code": None, "reason": None,
+                            "conflict_ids": None,
                         })
                     else:
-                        acks.append((server_seq, coll, rid))
+                        acks.append((server_seq, entry["rowid"]))
                 else:
-                    acks.append((server_seq, coll, rid))
+                    acks.append((server_seq, entry["rowid"]))
             elif res.status == "rejected":
                 tally.rejected += 1
                 code = res.reason_code or local_reason_code
@@ -796,7 +829,6 @@ class Replica:
                 sync_sql.record_set(conn, coll, rid, fields)
             else:  # conflict
                 tally.conflicts += 1
-                deletes.append(seq)
                 ids = list(_ids(entry["conflict_ids"]))
                 if res.conflict_id is not None and res.conflict_id not in ids:
                     ids.append(res.conflict_id)
@@ -818,10 +850,10 @@ class Replica:
             sync_sql.records_note_hq(conn, notes)
         if acks:
             sync_sql.records_acknowledge(conn, acks)
-        if answers:
+        if answers:  # rejected entries stay, with HQ's reason...
             sync_sql.outbox_answer(conn, answers)
-        if deletes:
-            sync_sql.outbox_delete(conn, deletes)
+        # ...every other entry of the batch was answered and leaves the outbox.
+        sync_sql.outbox_delete_range(conn, batch.first, batch.last)
         if max_seen:
             self._observe_tx(conn, max_seen)
         return tally
@@ -850,30 +882,39 @@ class Replica:
             return None
         tally = PullTally(received=len(changes))
         now = _now_ms()
-        # Several versions of one record in a page cannot happen (HQ sends each record's
-        # latest state once); keep the last anyway.
-        latest: dict[tuple[str, str], protocol.Change] = {}
-        for ch in changes:
-            latest[(ch.collection, ch.record_id)] = ch
-        attention = sync_sql.records_attention(conn, [k[1] for k in latest]) if latest else {}
-        plain: list[tuple[Any, ...]] = []
+        by_collection: dict[str, dict[str, protocol.Change]] = {}
         max_version = ""
-        for key, ch in latest.items():
+        for ch in changes:
+            # A record appears once per page (its latest state); keep the last anyway.
+            by_collection.setdefault(ch.collection, {})[ch.record_id] = ch
             if ch.version > max_version:
                 max_version = ch.version
-            payload = None if ch.payload is None else json.dumps(ch.payload, ensure_ascii=False,
-                                                                  separators=(",", ":"))
-            rec = attention.get(key)
-            if rec is None:
-                plain.append((ch.collection, ch.record_id, ch.version, ch.origin_device, ch.officer,
-                              int(ch.tombstone), payload, ch.server_seq, now))
-                continue
-            self._pull_special(conn, rec, ch, payload, tally)
-        if plain:
-            sync_sql.records_upsert_pulled(conn, plain)
-            tally.applied += len(plain)
-        values = {META_CURSOR: str(next_cursor), META_EPOCH: epoch}
-        sync_sql.meta_set_many(conn, values)
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        special: list[tuple[str, protocol.Change]] = []
+        for collection, latest in by_collection.items():
+            known = sync_sql.records_brief(conn, collection, list(latest))
+            for rid, ch in latest.items():
+                brief = known.get(rid)
+                if brief is None:
+                    inserts.append((collection, rid, ch.version, ch.origin_device, ch.officer, int(ch.tombstone),
+                                    _to_json(ch.payload), ch.server_seq, now))
+                elif brief[3] != "acknowledged":
+                    special.append((collection, ch))
+                elif brief[1] != ch.version or brief[2] != ch.server_seq:
+                    updates.append((ch.version, ch.origin_device, ch.officer, int(ch.tombstone),
+                                    _to_json(ch.payload), ch.server_seq, now, brief[0]))
+                # else: the device already holds exactly this (e.g. its own write coming back)
+        if inserts:
+            sync_sql.records_insert_pulled(conn, inserts)
+        if updates:
+            sync_sql.records_update_pulled(conn, updates)
+        tally.applied += len(inserts) + len(updates)
+        for collection, ch in special:
+            rec = sync_sql.record_get(conn, collection, ch.record_id)
+            assert rec is not None
+            self._pull_special(conn, rec, ch, _to_json(ch.payload), tally)
+        sync_sql.meta_set_many(conn, {META_CURSOR: str(next_cursor), META_EPOCH: epoch})
         if max_version:
             self._observe_tx(conn, max_version)
         return tally

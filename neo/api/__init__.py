@@ -14,20 +14,30 @@ Versioning rules (see docs/modules.md):
 
 from __future__ import annotations
 
-from neo.api.context import ModuleAudit, ModuleContext, ModuleDB, ModulePermissionError, ModuleSettings
+from neo.api.context import (
+    ModuleAudit,
+    ModuleContext,
+    ModuleDB,
+    ModulePermissionError,
+    ModuleSettings,
+    ModuleSync,
+    SyncCollection,
+)
 from neo.api.extensions import Contribution, ExtensionError, ExtensionPoint
 from neo.api.manifest import CollectionDecl, ExtensionPointDecl, LocalizedText, Manifest, Permission
 from neo.api.position import PositionSource, StaticPositionSource
 from neo.models import Officer, Position
+from neo.replica import Conflict, RecordState, Rejection, ReplicaError, Side, SyncedRecord
 from neo.store.migrations import Migration
 
-VERSION: tuple[int, int] = (1, 0)
+VERSION: tuple[int, int] = (1, 1)
 API_VERSION = f"{VERSION[0]}.{VERSION[1]}"
 
 __all__ = [
     "API_VERSION",
     "VERSION",
     "CollectionDecl",
+    "Conflict",
     "Contribution",
     "ExtensionError",
     "ExtensionPoint",
@@ -40,9 +50,16 @@ __all__ = [
     "ModuleDB",
     "ModulePermissionError",
     "ModuleSettings",
+    "ModuleSync",
     "Officer",
     "Permission",
     "Position",
     "PositionSource",
+    "RecordState",
+    "Rejection",
+    "ReplicaError",
+    "Side",
     "StaticPositionSource",
+    "SyncCollection",
+    "SyncedRecord",
 ]

@@ -22,6 +22,7 @@ from neo.store import repos
 
 if TYPE_CHECKING:
     from neo.audit import AuditEvent, AuditLog
+    from neo.replica import Conflict, RecordState, Rejection, Replica, SyncedRecord
     from neo.store import Connection, Store
 
 T = TypeVar("T")
@@ -90,6 +91,101 @@ class ModuleAudit:
         )
 
 
+class SyncCollection:
+    """One synced collection the module declared (``ctx.sync.collection(name)``).
+
+    Writes are local and immediate (offline first): each goes to the device's replica
+    with its outbox entry in one transaction, and leaves with the next sync. The
+    collection's policy (from the manifest) is enforced on the device: ``hq_authoritative``
+    collections are read-only, ``append_only`` and ``immutable`` records are written
+    once (a correction is a new record). Refused writes raise ``neo.api.ReplicaError``
+    (``message`` is for the officer).
+    """
+
+    def __init__(self, replica: Replica, name: str, policy: str, officer: str) -> None:
+        self._replica = replica
+        self.name = name
+        self.policy = policy
+        self._officer = officer
+
+    def put(self, record_id: str | None, payload: dict[str, Any]) -> str:
+        """Create (``record_id`` None: a new UUID is made) or replace a record; returns its id."""
+        return self._replica.put(self.name, record_id, payload, officer=self._officer)
+
+    def put_many(self, items: list[tuple[str | None, dict[str, Any]]]) -> list[str]:
+        """Several writes in one transaction (all or nothing)."""
+        return self._replica.put_many(self.name, items, officer=self._officer)
+
+    def delete(self, record_id: str) -> None:
+        """Delete a record (``mutable_shared`` collections only)."""
+        self._replica.delete(self.name, record_id, officer=self._officer)
+
+    def get(self, record_id: str) -> dict[str, Any] | None:
+        """The record's payload, or None if absent or deleted."""
+        return self._replica.get(self.name, record_id)
+
+    def record(self, record_id: str) -> SyncedRecord | None:
+        """The record with its version, origin, officer and sync state."""
+        return self._replica.record(self.name, record_id)
+
+    def list(self, *, include_deleted: bool = False, limit: int | None = None, offset: int = 0) -> list[SyncedRecord]:
+        return self._replica.list(self.name, include_deleted=include_deleted, limit=limit, offset=offset)
+
+    def state(self, record_id: str) -> RecordState | None:
+        """'pending', 'sent', 'acknowledged', 'rejected' or 'conflict' (None: no such record)."""
+        return self._replica.state(self.name, record_id)
+
+    def conflicts(self) -> list[Conflict]:
+        """Records edited here and elsewhere from the same base, both sides kept."""
+        return self._replica.conflicts(self.name)
+
+    def rejected(self) -> list[Rejection]:
+        """Writes HQ refused for good, with its reason."""
+        return self._replica.rejected(self.name)
+
+    def resolve(self, record_id: str, payload: dict[str, Any] | None, *, delete: bool = False) -> str:
+        """Settle a conflict with the version a person chose or merged (or a deletion)."""
+        return self._replica.resolve(self.name, record_id, payload, delete=delete, officer=self._officer)
+
+    def accept_hq(self, record_id: str) -> str:
+        """Settle a conflict by keeping HQ's version."""
+        return self._replica.accept_hq(self.name, record_id, officer=self._officer)
+
+    def attach(self, data: bytes, media_type: str | None = None) -> str:
+        """Keep a file (photo, signature, PDF) to send with the next sync; returns its
+        SHA-256 name, to put in a record's payload."""
+        return self._replica.attach(data, media_type)
+
+    def attachment(self, sha256: str) -> bytes | None:
+        return self._replica.attachment(sha256)
+
+
+class ModuleSync:
+    """``ctx.sync``: the module's synced collections (those its manifest declares)."""
+
+    def __init__(self, replica: Replica, manifest: Manifest, officer: str) -> None:
+        self._replica = replica
+        self._manifest = manifest
+        self._officer = officer
+        self._declared = {decl.name: decl.policy for decl in manifest.collections}
+        replica.declare_manifest_collections(manifest.collections)
+
+    def collections(self) -> list[str]:
+        return sorted(self._declared)
+
+    def collection(self, name: str) -> SyncCollection:
+        policy = self._declared.get(name)
+        if policy is None:
+            raise ModulePermissionError(
+                f"module {self._manifest.id!r} did not declare the collection {name!r} in its manifest"
+            )
+        return SyncCollection(self._replica, name, policy, self._officer)
+
+    def pending_count(self) -> int:
+        """Writes of the whole device not yet acknowledged by HQ."""
+        return self._replica.pending_count()
+
+
 class ModuleContext:
     """What ``activate(ctx)`` receives. See docs/modules.md for the full reference."""
 
@@ -103,6 +199,7 @@ class ModuleContext:
         registry: ExtensionRegistry,
         position: PositionSource | None = None,
         package_dir: Path | None = None,
+        replica: Replica | None = None,
     ) -> None:
         self.manifest = manifest
         self.module_id = manifest.id
@@ -115,6 +212,8 @@ class ModuleContext:
         self._registry = registry
         self._position = position or StaticPositionSource()
         self._cleanups: list[Callable[[], None]] = []
+        self._replica = replica
+        self._sync: ModuleSync | None = None
         if package_dir is not None and (package_dir / "translations").is_dir():
             i18n.register_domain(manifest.id, package_dir / "translations")
 
@@ -139,6 +238,16 @@ class ModuleContext:
     def position(self) -> PositionSource:
         self._need("position")
         return self._position
+
+    @property
+    def sync(self) -> ModuleSync:
+        """The module's synced collections (API 1.1)."""
+        self._need("sync")
+        if self._replica is None:
+            raise RuntimeError("synced collections are not available: the host gave this context no replica")
+        if self._sync is None:
+            self._sync = ModuleSync(self._replica, self.manifest, self._officer.service_number)
+        return self._sync
 
     @property
     def officer(self) -> Officer:

@@ -44,9 +44,10 @@ SYNC_MIGRATIONS: list[Migration] = [
             updated_ms    INTEGER NOT NULL,
             UNIQUE (collection, record_id)
         );
-        CREATE INDEX sync_records_attention ON sync_records(record_id) WHERE state <> 'acknowledged';
+        CREATE INDEX sync_records_attention ON sync_records(state) WHERE state <> 'acknowledged';
         CREATE TABLE sync_outbox (
             seq           INTEGER PRIMARY KEY,
+            record_rowid  INTEGER NOT NULL,
             mutation_id   TEXT NOT NULL,
             collection    TEXT NOT NULL,
             record_id     TEXT NOT NULL,
@@ -57,7 +58,6 @@ SYNC_MIGRATIONS: list[Migration] = [
             officer       TEXT NOT NULL,
             resolves      TEXT,
             state         TEXT NOT NULL,
-            attempts      INTEGER NOT NULL DEFAULT 0,
             reason_code   TEXT,
             reason        TEXT,
             created_ms    INTEGER NOT NULL,

@@ -52,14 +52,16 @@ RECORD_COLS = (
     "reason_code", "reason",
     "conflict_ids", "updated_ms",
 )  # fmt: skip
-_RECORD_SELECT = ", ".join(f"r.{c}" for c in RECORD_COLS) + ", o.state"
-_RECORD_FROM = "sync_records r LEFT JOIN sync_outbox o ON o.seq = r.outbox_seq"
+_RECORD_SELECT = ", ".join(f"r.{c}" for c in RECORD_COLS) + (
+    ", (SELECT CAST(v AS INTEGER) FROM sync_meta WHERE k = 'sent_upto'), r.id")
+_RECORD_FROM = "sync_records r"
 _SETTABLE = frozenset(RECORD_COLS) - {"collection", "record_id"}
 
 
 def _record(row: Sequence[Any]) -> dict[str, Any]:
     out = dict(zip(RECORD_COLS, row, strict=False))
-    out["outbox_state"] = row[len(RECORD_COLS)]
+    out["sent_upto"] = row[len(RECORD_COLS)] or 0
+    out["rowid"] = row[len(RECORD_COLS) + 1]
     return out
 
 
@@ -105,23 +107,6 @@ def records_in_states(conn: Connection, states: Sequence[str], collection: str |
     return [_record(r) for r in conn.execute(sql + " ORDER BY r.id", args)]
 
 
-def records_attention(conn: Connection, record_ids: Sequence[str]) -> dict[tuple[str, str], dict[str, Any]]:
-    """Of these record ids, the records that are not simply acknowledged (local edits
-    outstanding, in conflict, rejected), keyed by (collection, record_id)."""
-    out: dict[tuple[str, str], dict[str, Any]] = {}
-    for start in range(0, len(record_ids), 900):
-        chunk = list(record_ids[start:start + 900])
-        marks = ",".join("?" * len(chunk))
-        for row in conn.execute(
-            f"SELECT {_RECORD_SELECT} FROM {_RECORD_FROM} "
-            f"WHERE r.state <> 'acknowledged' AND r.record_id IN ({marks})",
-            chunk,
-        ):
-            rec = _record(row)
-            out[(rec["collection"], rec["record_id"])] = rec
-    return out
-
-
 def record_counts(conn: Connection) -> dict[str, int]:
     """Live (not deleted) records per collection."""
     return {str(c): int(n) for c, n in conn.execute(
@@ -135,14 +120,14 @@ def state_counts(conn: Connection) -> dict[str, int]:
 
 
 _LOCAL_INSERT = (
-    "INSERT INTO sync_records(collection, record_id, version, origin_device, officer, tombstone, payload, state, "
-    "outbox_seq, updated_ms) VALUES (?,?,?,?,?,?,?,?,?,?)"
+    "INSERT INTO sync_records(id, collection, record_id, version, origin_device, officer, tombstone, payload, state, "
+    "outbox_seq, updated_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
 )
 
 
 def records_insert_local(conn: Connection, rows: Iterable[Sequence[Any]]) -> None:
-    """New local records: (collection, record_id, version, origin_device, officer, tombstone,
-    payload, state, outbox_seq, updated_ms)."""
+    """New local records: (rowid, collection, record_id, version, origin_device, officer,
+    tombstone, payload, state, outbox_seq, updated_ms)."""
     conn.executemany(_LOCAL_INSERT, rows)
 
 
@@ -173,12 +158,11 @@ def record_set(conn: Connection, collection: str, record_id: str, fields: Mappin
 
 def records_acknowledge(conn: Connection, rows: Iterable[Sequence[Any]]) -> None:
     """The common answer: the record's latest local write is at HQ as it is here.
-    Rows: (server_seq, collection, record_id)."""
+    Rows: (server_seq, record rowid)."""
     conn.executemany(
         "UPDATE sync_records SET state = 'acknowledged', outbox_seq = NULL, server_seq = ?1, hq_version = version, "
         "hq_seq = ?1, hq_payload = NULL, hq_tombstone = NULL, hq_origin = NULL, hq_officer = NULL, reason_code = NULL, "
-        "reason = NULL, conflict_ids = NULL "
-        "WHERE collection = ?2 AND record_id = ?3",
+        "reason = NULL, conflict_ids = NULL WHERE id = ?2",
         rows,
     )
 
@@ -193,30 +177,47 @@ def records_note_hq(conn: Connection, rows: Iterable[Sequence[Any]]) -> None:
     )
 
 
-_PULL_UPSERT = (
-    "INSERT INTO sync_records(collection, record_id, version, origin_device, officer, tombstone, payload, state, "
-    "server_seq, hq_version, hq_seq, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'acknowledged', ?8, ?3, ?8, ?9) "
-    "ON CONFLICT(collection, record_id) DO UPDATE SET version = excluded.version, "
-    "origin_device = excluded.origin_device, officer = excluded.officer, tombstone = excluded.tombstone, "
-    "payload = excluded.payload, server_seq = excluded.server_seq, hq_version = excluded.version, "
-    "hq_seq = excluded.server_seq, hq_payload = NULL, hq_tombstone = NULL, hq_origin = NULL, hq_officer = NULL, "
-    "updated_ms = excluded.updated_ms "
-    "WHERE sync_records.state = 'acknowledged'"
-)
+def records_brief(conn: Connection, collection: str, record_ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    """For the records of ``record_ids`` that exist: (rowid, version, server_seq, state)."""
+    out: dict[str, tuple[Any, ...]] = {}
+    for start in range(0, len(record_ids), 900):
+        chunk = list(record_ids[start:start + 900])
+        marks = ",".join("?" * len(chunk))
+        for rid, rowid, version, server_seq, state in conn.execute(
+            f"SELECT record_id, id, version, server_seq, state FROM sync_records "
+            f"WHERE collection = ? AND record_id IN ({marks})",
+            [collection, *chunk],
+        ):
+            out[rid] = (rowid, version, server_seq, state)
+    return out
 
 
-def records_upsert_pulled(conn: Connection, rows: Iterable[Sequence[Any]]) -> None:
-    """Apply HQ's state to records that have nothing outstanding on the device (state
-    'acknowledged' or absent). Rows: (collection, record_id, version, origin_device,
-    officer, tombstone, payload, server_seq, updated_ms)."""
-    conn.executemany(_PULL_UPSERT, rows)
+def records_insert_pulled(conn: Connection, rows: Iterable[Sequence[Any]]) -> None:
+    """Records new to the device, as HQ has them. Rows: (collection, record_id, version,
+    origin_device, officer, tombstone, payload, server_seq, updated_ms)."""
+    conn.executemany(
+        "INSERT INTO sync_records(collection, record_id, version, origin_device, officer, tombstone, payload, "
+        "state, server_seq, hq_version, hq_seq, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'acknowledged', "
+        "?8, ?3, ?8, ?9)",
+        rows,
+    )
+
+
+def records_update_pulled(conn: Connection, rows: Iterable[Sequence[Any]]) -> None:
+    """HQ's newer state of acknowledged records. Rows: (version, origin_device, officer,
+    tombstone, payload, server_seq, updated_ms, rowid)."""
+    conn.executemany(
+        "UPDATE sync_records SET version = ?1, origin_device = ?2, officer = ?3, tombstone = ?4, payload = ?5, "
+        "server_seq = ?6, hq_version = ?1, hq_seq = ?6, updated_ms = ?7 WHERE id = ?8 AND state = 'acknowledged'",
+        rows,
+    )
 
 
 # -- sync_outbox -------------------------------------------------------------------------------
 
 OUTBOX_COLS = (
-    "seq", "mutation_id", "collection", "record_id", "version", "base_version", "tombstone", "payload", "officer",
-    "resolves", "state", "attempts", "reason_code", "reason", "created_ms", "answered_ms",
+    "seq", "record_rowid", "mutation_id", "collection", "record_id", "version", "base_version", "tombstone", "payload",
+    "officer", "resolves", "state", "reason_code", "reason", "created_ms", "answered_ms",
 )  # fmt: skip
 
 
@@ -225,11 +226,11 @@ def _outbox(row: Sequence[Any]) -> dict[str, Any]:
 
 
 def outbox_insert(conn: Connection, rows: Iterable[Sequence[Any]]) -> None:
-    """Rows: (seq, mutation_id, collection, record_id, version, base_version, tombstone,
-    payload, officer, resolves, created_ms); state 'pending'."""
+    """Rows: (seq, record_rowid, mutation_id, collection, record_id, version, base_version,
+    tombstone, payload, officer, resolves, created_ms); state 'pending'."""
     conn.executemany(
-        "INSERT INTO sync_outbox(seq, mutation_id, collection, record_id, version, base_version, tombstone, "
-        "payload, officer, resolves, state, created_ms) VALUES (?,?,?,?,?,?,?,?,?,?,'pending',?)",
+        "INSERT INTO sync_outbox(seq, record_rowid, mutation_id, collection, record_id, version, base_version, "
+        "tombstone, payload, officer, resolves, state, created_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending',?)",
         rows,
     )
 
@@ -238,29 +239,13 @@ _WIRE_COLS = "seq, mutation_id, collection, record_id, version, base_version, to
 
 
 def outbox_claim(conn: Connection, after_seq: int, limit: int) -> list[tuple[Any, ...]]:
-    """The next entries to send (pending, or sent without an answer yet), in order.
-    Tuples in the order of ``_WIRE_COLS``."""
+    """The next outstanding entries (not answered yet), in order. Tuples in the order of
+    ``_WIRE_COLS``. Whether an entry was sent is not a column: entries up to the
+    ``sent_upto`` mark (sync_meta) were, so claiming a batch is one write, not one per row."""
     return conn.execute(
-        f"SELECT {_WIRE_COLS} FROM sync_outbox WHERE seq > ? AND state IN ('pending', 'sent') ORDER BY seq LIMIT ?",
+        f"SELECT {_WIRE_COLS} FROM sync_outbox WHERE seq > ? AND state = 'pending' ORDER BY seq LIMIT ?",
         (after_seq, limit),
     ).fetchall()
-
-
-def outbox_mark_sent(conn: Connection, first_seq: int, last_seq: int) -> None:
-    conn.execute(
-        "UPDATE sync_outbox SET state = 'sent', attempts = attempts + 1 "
-        "WHERE seq BETWEEN ? AND ? AND state IN ('pending', 'sent')",
-        (first_seq, last_seq),
-    )
-
-
-def outbox_unclaim(conn: Connection, first_seq: int, last_seq: int) -> None:
-    """Entries claimed for a batch that was never sent go back to pending."""
-    conn.execute(
-        "UPDATE sync_outbox SET state = 'pending', attempts = max(attempts - 1, 0) "
-        "WHERE seq BETWEEN ? AND ? AND state = 'sent'",
-        (first_seq, last_seq),
-    )
 
 
 def outbox_batch_records(conn: Connection, first_seq: int, last_seq: int) -> dict[int, dict[str, Any]]:
@@ -268,23 +253,31 @@ def outbox_batch_records(conn: Connection, first_seq: int, last_seq: int) -> dic
     sync state, keyed by seq."""
     out: dict[int, dict[str, Any]] = {}
     for row in conn.execute(
-        "SELECT o.seq, o.collection, o.record_id, o.version, o.tombstone, o.payload, r.state, r.outbox_seq, "
-        "r.hq_seq, r.hq_version, r.hq_tombstone, r.hq_payload, r.conflict_ids, r.version, r.hq_origin, r.hq_officer "
-        "FROM sync_outbox o LEFT JOIN sync_records r ON r.collection = o.collection AND r.record_id = o.record_id "
-        "WHERE o.seq BETWEEN ? AND ? AND o.state IN ('pending', 'sent')",
+        "SELECT o.seq, o.collection, o.record_id, o.version, o.record_rowid, r.state, r.outbox_seq, r.hq_seq, "
+        "r.hq_version, r.conflict_ids FROM sync_outbox o LEFT JOIN sync_records r ON r.id = o.record_rowid "
+        "WHERE o.seq BETWEEN ? AND ? AND o.state = 'pending'",
         (first_seq, last_seq),
     ):
         out[int(row[0])] = {
-            "seq": int(row[0]), "collection": row[1], "record_id": row[2], "version": row[3], "tombstone": row[4],
-            "payload": row[5], "record_state": row[6], "outbox_seq": row[7], "hq_seq": row[8],
-            "hq_version": row[9], "hq_tombstone": row[10], "hq_payload": row[11], "conflict_ids": row[12],
-            "record_version": row[13], "hq_origin": row[14], "hq_officer": row[15],
+            "seq": int(row[0]), "collection": row[1], "record_id": row[2], "version": row[3], "rowid": row[4],
+            "record_state": row[5], "outbox_seq": row[6], "hq_seq": row[7], "hq_version": row[8],
+            "conflict_ids": row[9],
         }
     return out
 
 
+def next_record_rowid(conn: Connection) -> int:
+    return int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM sync_records").fetchone()[0])
+
+
 def outbox_delete(conn: Connection, seqs: Iterable[int]) -> None:
     conn.executemany("DELETE FROM sync_outbox WHERE seq = ?", [(s,) for s in seqs])
+
+
+def outbox_delete_range(conn: Connection, first_seq: int, last_seq: int) -> None:
+    """Every outstanding entry of a seq range (a batch HQ answered; rejected ones were
+    marked before, and stay)."""
+    conn.execute("DELETE FROM sync_outbox WHERE seq BETWEEN ? AND ? AND state = 'pending'", (first_seq, last_seq))
 
 
 def outbox_answer(conn: Connection, rows: Iterable[Sequence[Any]]) -> None:
@@ -301,10 +294,10 @@ def outbox_for_record(conn: Connection, collection: str, record_id: str) -> list
         (collection, record_id))]
 
 
-def outbox_delete_unsent(conn: Connection, collection: str, record_id: str) -> int:
+def outbox_delete_unsent(conn: Connection, collection: str, record_id: str, sent_upto: int) -> int:
     return int(conn.execute(
-        "DELETE FROM sync_outbox WHERE collection = ? AND record_id = ? AND state = 'pending'",
-        (collection, record_id)).rowcount)
+        "DELETE FROM sync_outbox WHERE collection = ? AND record_id = ? AND state = 'pending' AND seq > ?",
+        (collection, record_id, sent_upto)).rowcount)
 
 
 def outbox_in_states(conn: Connection, states: Sequence[str], collection: str | None = None) -> list[dict[str, Any]]:
@@ -318,16 +311,21 @@ def outbox_in_states(conn: Connection, states: Sequence[str], collection: str | 
 
 
 def outbox_delete_answered(conn: Connection, seq: int) -> bool:
-    return conn.execute(
-        "DELETE FROM sync_outbox WHERE seq = ? AND state NOT IN ('pending', 'sent')", (seq,)).rowcount > 0
+    return conn.execute("DELETE FROM sync_outbox WHERE seq = ? AND state <> 'pending'", (seq,)).rowcount > 0
 
 
-def outbox_counts(conn: Connection) -> dict[str, int]:
-    return {str(s): int(n) for s, n in conn.execute("SELECT state, count(*) FROM sync_outbox GROUP BY state")}
+def outbox_counts(conn: Connection, sent_upto: int) -> dict[str, int]:
+    """Entries per state: 'pending' (not sent), 'sent' (sent, no answer), 'rejected'."""
+    out: dict[str, int] = {}
+    for state, sent, n in conn.execute(
+            "SELECT state, state = 'pending' AND seq <= ?, count(*) FROM sync_outbox GROUP BY 1, 2", (sent_upto,)):
+        key = "sent" if sent else str(state)
+        out[key] = out.get(key, 0) + int(n)
+    return out
 
 
 def outbox_outstanding(conn: Connection) -> int:
-    return int(conn.execute("SELECT count(*) FROM sync_outbox WHERE state IN ('pending', 'sent')").fetchone()[0])
+    return int(conn.execute("SELECT count(*) FROM sync_outbox WHERE state = 'pending'").fetchone()[0])
 
 
 # -- attachments -----------------------------------------------------------------------------

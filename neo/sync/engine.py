@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from neo import protocol
+from neo.i18n import tr
 from neo.replica import MAX_BATCH_BYTES, ClaimedBatch, PullTally, PushTally, Replica
 from neo.sync.errors import DeviceRevoked, SyncError
 from neo.sync.transport import HqClient
@@ -205,7 +206,8 @@ class SyncEngine:
                         continue
                     data = self.store.read(lambda c, idx=idx: sync_sql.attachment_chunk(c, sha, idx))
                     if data is None:
-                        raise SyncError("rejected", "chunk missing on the device", {"code": "local_chunk_missing"})
+                        raise SyncError("rejected", tr("Pièce jointe incomplète sur l'appareil."),
+                                        {"code": "local_chunk_missing"})
                     self.client.put_chunk(sha, idx, data)
                 try:
                     status = self.client.complete_attachment(sha, size=meta["size"], chunk_count=meta["chunk_count"],
@@ -294,7 +296,7 @@ class SyncEngine:
             first, second = batch.split()
             return self._send(first) + self._send(second)
         if len(response.results) != len(batch):
-            raise SyncError("server", "HQ answered a different number of mutations",
+            raise SyncError("server", tr("Réponse du QG illisible."),
                             {"code": "bad_response", "sent": len(batch), "answered": len(response.results)})
         return [(batch, response.results, None)]
 

@@ -161,6 +161,8 @@ class HqClient:
         )
         self.requests = 0
         """HTTP requests made (retries included), for diagnostics."""
+        self.trace: list[tuple[str, str, int, int]] | None = None
+        """Set to a list to record (method, path, body bytes sent, bytes received) per answered request."""
 
     @classmethod
     def from_link(cls, link: Any, **kwargs: Any) -> HqClient:
@@ -215,6 +217,8 @@ class HqClient:
             except httpx.TransportError as exc:
                 error = self._transport_error(exc)
             else:
+                if self.trace is not None:
+                    self.trace.append((method, path, len(body or b""), response.num_bytes_downloaded))
                 if 200 <= response.status_code < 300:
                     return response
                 error = _error_from_response(response)
