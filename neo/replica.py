@@ -755,7 +755,7 @@ class Replica:
         """A claimed batch was not sent after all: its entries are not 'sent'."""
 
         def tx(conn: Connection) -> None:
-            if int(sync_sql.meta_get(conn, META_SENT_UPTO) or 0) == batch.last:
+            if int(sync_sql.meta_get(conn, META_SENT_UPTO) or 0) >= batch.first:
                 sync_sql.meta_set(conn, META_SENT_UPTO, str(batch.first - 1))
 
         self.store.write(tx)

@@ -243,11 +243,13 @@ class SyncEngine:
                     c, after, self.batch, self.max_batch_bytes))
                 try:
                     answers = self._send(batch)
-                except BaseException:
+                except BaseException as exc:
                     nxt = claim.result()
                     claim = _done(None)
                     if nxt is not None:
                         self.replica.unclaim(nxt)
+                    if isinstance(exc, SyncError) and exc.code in ("connect", "tls"):
+                        self.replica.unclaim(batch)  # it never left the device
                     raise
                 report.pushed += len(batch)
                 for part, results, rejected in answers:

@@ -211,6 +211,9 @@ class HqClient:
             self.requests += 1
             try:
                 response = self._http.request(method, path, content=body, params=params, headers=headers, **extra)
+            except httpx.ConnectTimeout as exc:
+                error = SyncError("network", tr("Connexion au QG impossible ou interrompue."),
+                                  {"code": "connect", "error": type(exc).__name__})
             except httpx.TimeoutException as exc:
                 error = SyncError("network", tr("Le QG ne répond pas à temps."),
                                   {"code": "timeout", "error": type(exc).__name__})
@@ -239,8 +242,10 @@ class HqClient:
         if "CERTIFICATE_VERIFY_FAILED" in str(exc):
             return SyncError("network", tr("Le certificat du QG n'est pas celui attendu : connexion refusée."),
                              {"code": "tls", "error": str(exc)[:200]})
+        # "connect": nothing reached HQ; "unreachable": the connection broke, HQ may have read the request.
+        code = "connect" if isinstance(exc, httpx.ConnectError) else "unreachable"
         return SyncError("network", tr("Connexion au QG impossible ou interrompue."),
-                         {"code": "unreachable", "error": type(exc).__name__})
+                         {"code": code, "error": type(exc).__name__})
 
     @staticmethod
     def _parse(model: type[M], response: httpx.Response) -> M:
