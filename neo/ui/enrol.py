@@ -10,7 +10,6 @@ retried at once. After a wipe, the screen says why the device is blank again.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import socket
 from collections.abc import Callable
@@ -52,15 +51,11 @@ def default_device_name() -> str:
     return name or "NEO"
 
 
-def link_saver() -> Callable[[Any, dict[str, Any]], None] | None:
-    """How the HQ link (token, pinned CA...) is kept in the encrypted database: the sync
-    layer's ``save_link``. None while this build has no ``neo.sync.link``."""
-    if importlib.util.find_spec("neo.sync.link") is None:
-        log.warning("neo.sync.link is missing: the HQ link is not saved at enrolment")
-        return None
+def save_hq_link(store: Any, link: dict[str, Any]) -> None:
+    """Keep the HQ link (address, pinned CA, token) in the new encrypted database."""
     from neo.sync.link import HqLink, save_link
 
-    return lambda store, link: save_link(store, HqLink(**link))
+    save_link(store, HqLink(**link))
 
 
 def wipe_text(notice: dict[str, Any] | None) -> str:
@@ -80,7 +75,7 @@ def wipe_text(notice: dict[str, Any] | None) -> str:
 def _enrol(vault: Vault, code: str, device_name: str, report: Callable[[object], None]) -> Any:
     from neo.sync.enrolment import enroll
 
-    return enroll(vault, code, device_name, progress=report, on_store=link_saver())
+    return enroll(vault, code, device_name, progress=report, on_store=save_hq_link)
 
 
 class EnrolScreen(QWidget):
@@ -251,17 +246,17 @@ class EnrolScreen(QWidget):
         self.enrol_button.setText(tr("Enrôlement en cours…") if self._busy else tr("Enrôler l'appareil"))
         self.help_title.setText(tr("Comment faire ?"))
         texts = (
-            tr("Demandez un code d'enrôlement à votre unité : il commence par «\u00a0NEO1-\u00a0» et ne sert "
+            tr("Demandez un code d'enrôlement à votre unité : il commence par « NEO1- » et ne sert "
                "qu'une fois."),
-            tr("Collez-le ou saisissez-le ici, puis touchez «\u00a0Enrôler l'appareil\u00a0». Le réseau est "
+            tr("Collez-le ou saisissez-le ici, puis touchez « Enrôler l'appareil ». Le réseau est "
                "nécessaire."),
             tr("Au premier déverrouillage de chaque agent, le QG vérifie son code PIN : restez connecté. "
                "Ensuite, l'appareil fonctionne hors ligne."),
         )
         for (_number, text), value in zip(self.steps, texts, strict=True):
             text.setText(value)
-        self.demo_hint.setText(tr("Démonstration sans QG réel : «\u00a0make demo\u00a0» enrôle l'appareil auprès "
-                                  "d'un QG local. Enrôlé entre-temps en ligne de commande\u00a0? Vérifiez à nouveau."))
+        self.demo_hint.setText(tr("Démonstration sans QG réel : « make demo » enrôle l'appareil auprès "
+                                  "d'un QG local. Enrôlé entre-temps en ligne de commande ? Vérifiez à nouveau."))
         self.recheck.setText(tr("Vérifier à nouveau"))
         self.wiped.setText(wipe_text(self.wipe_notice))
         self.path.setText(tr("Dossier de données : {path}", path=str(self.data_dir)))
@@ -315,7 +310,7 @@ class EnrolScreen(QWidget):
             self.code.setFocus()
             return
         if not code.upper().startswith(CODE_PREFIX):
-            self._show_error(tr("Un code d'enrôlement commence par «\u00a0NEO1-\u00a0». Vérifiez-le ou "
+            self._show_error(tr("Un code d'enrôlement commence par « NEO1- ». Vérifiez-le ou "
                                 "demandez-en un nouveau à votre unité."))
             self.code.setFocus()
             return

@@ -307,6 +307,8 @@ class SyncController(QObject):
             return
         if isinstance(step, SyncProgress):
             self.model.set_sync_progress(phase_text(step.phase), step.done, step.total)
+            if step.phase == "push" and step.total:  # acknowledged writes leave the outbox as they go
+                self.model.set_pending(step.total - min(step.done or 0, step.total))
         elif isinstance(step, str):
             self.model.set_sync_progress(step)
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from neo import protocol
 from neo.sync.engine import SyncEngine, SyncReport
 from neo.sync.errors import DeviceRevoked, SyncError
 from neo.sync.link import load_link
@@ -26,9 +27,11 @@ def _from_ms(ms: int | None) -> datetime | None:
 
 
 class EngineRunner:
-    def __init__(self, *, timeout: float = 30.0, health_timeout: float = 5.0) -> None:
+    def __init__(self, *, timeout: float = 30.0, health_timeout: float = 5.0,
+                 batch: int = protocol.MAX_PUSH_BATCH) -> None:
         self.timeout = timeout
         self.health_timeout = health_timeout
+        self.batch = batch
 
     def available(self, session: Session) -> bool:
         """Enrolled with an HQ (a device provisioned locally has nothing to sync with)."""
@@ -40,9 +43,10 @@ class EngineRunner:
         return Replica.for_session(session, policies)
 
     def status(self, session: Session) -> SyncStatus:
-        status = self._replica(session).status()
+        replica = self._replica(session)
+        status = replica.status()
         last = _from_ms(status.last_sync_ms) if status.last_sync_ok else None
-        return SyncStatus(pending=self._replica(session).pending_count(), last_sync=last)
+        return SyncStatus(pending=replica.pending_count(), last_sync=last)
 
     def reachable(self, session: Session) -> bool:
         link = load_link(session.store)
@@ -72,7 +76,8 @@ class EngineRunner:
 
         try:
             with HqClient.from_link(link, timeout=self.timeout) as client:
-                engine = SyncEngine(session, client, replica, progress=report_progress, on_roster=on_roster)
+                engine = SyncEngine(session, client, replica, batch=self.batch, progress=report_progress,
+                                    on_roster=on_roster)
                 report: SyncReport = engine.run_once()
         except DeviceRevoked as exc:
             raise DeviceRevokedFailure(exc.message) from exc

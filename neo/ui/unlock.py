@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+
 from neo.i18n import tr
 from neo.ui.qt import (
     QBoxLayout,
@@ -35,7 +36,7 @@ from neo.ui.qt import (
     Signal,
 )
 from neo.ui.tasks import run_in_background
-from neo.ui.widgets import Banner, button, card, icon_label, label
+from neo.ui.widgets import Banner, button, card, icon_label, label, set_icon
 from neo.vault import DeviceWiped, LockedOut, Session, Vault, VaultError, WrongCredentials
 
 
@@ -471,6 +472,12 @@ class RevokedScreen(QWidget):
         self.body.setObjectName("RevokedMessage")
         self.state = label("", "muted", wrap=True)
         self.state.setObjectName("RevokedState")
+        self.state_icon = icon_label("check", "ok", 24)
+        self.state_icon.hide()
+        state_row = QHBoxLayout()
+        state_row.setSpacing(10)
+        state_row.addWidget(self.state_icon, 0, Qt.AlignmentFlag.AlignTop)
+        state_row.addWidget(self.state, 1)
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setTextVisible(False)
@@ -479,19 +486,19 @@ class RevokedScreen(QWidget):
         self.reenrol.clicked.connect(self.sig_reenrol)
         self.reenrol.hide()
         head = QHBoxLayout()
-        head.setSpacing(24)
+        head.setSpacing(28)
         head.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         texts = QVBoxLayout()
         texts.setSpacing(14)
         texts.addWidget(self.title)
         texts.addWidget(self.body)
+        texts.addSpacing(4)
+        texts.addWidget(self.busy)
+        texts.addLayout(state_row)
         head.addLayout(texts, 1)
         box.setContentsMargins(40, 36, 40, 32)
-        box.setSpacing(18)
+        box.setSpacing(22)
         box.addLayout(head)
-        box.addSpacing(6)
-        box.addWidget(self.busy)
-        box.addWidget(self.state)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.reenrol)
@@ -510,6 +517,8 @@ class RevokedScreen(QWidget):
     def wipe_done(self, _result: object = None) -> None:
         self.done = True
         self.busy.hide()
+        set_icon(self.state_icon, "check", "ok", 24)
+        self.state_icon.show()
         self.reenrol.show()
         self.retranslate()
 
@@ -517,6 +526,8 @@ class RevokedScreen(QWidget):
         self.done = True
         self.busy.hide()
         self._failure = str(exc) or type(exc).__name__
+        set_icon(self.state_icon, "alert", "danger", 24)
+        self.state_icon.show()
         self.retranslate()
 
     def retranslate(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from neo.i18n import tr
@@ -120,11 +121,21 @@ def refresh_icons(root: QWidget) -> None:
 # -- labels and containers -------------------------------------------------------------------
 
 
+_FRENCH_SPACE = re.compile(r" ([:;?!»])|(«) ")
+
+
+def french_spacing(text: str) -> str:
+    """No line break before « : ; ? ! » or after « (French typography): those spaces
+    become non-breaking, so a wrapped line never starts with a colon."""
+    return _FRENCH_SPACE.sub(lambda m: f"\u00a0{m.group(1)}" if m.group(1) else f"{m.group(2)}\u00a0", text)
+
+
 class WrappingLabel(QLabel):
     """A word-wrapped label that asks for the height its text needs at its current width.
 
     (Qt does not always carry height-for-width through nested layouts; without this a
-    three-line error can be clipped to two lines.)
+    three-line error can be clipped to two lines.) French punctuation keeps its space
+    unbreakable (:func:`french_spacing`).
     """
 
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
@@ -139,7 +150,7 @@ class WrappingLabel(QLabel):
                 self.setMinimumHeight(needed)
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt API
-        super().setText(text)
+        super().setText(french_spacing(text))
         self._fit()
 
     def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt API

@@ -1,8 +1,10 @@
-"""Fixtures for the Qt shell: a provisioned (locked) device and a window factory."""
+"""Fixtures for the Qt shell: a provisioned (locked) device, a window factory, and a
+real HQ on loopback."""
 
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,11 @@ from neo.vault import Vault
 PIN = "482913"
 SERVICE_NUMBER = "100001"
 OFFICER_NAME = "Jeanne Martin"
+
+# Cheap PIN hashing at HQ (as in tests/hq), for the tests that run one.
+os.environ.setdefault("NEO_HQ_ARGON2_MEMORY_KIB", "256")
+os.environ.setdefault("NEO_HQ_ARGON2_TIME_COST", "1")
+os.environ.setdefault("NEO_HQ_ARGON2_PARALLELISM", "1")
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +45,21 @@ def device(data_dir: Path) -> Path:
     vault = Vault(data_dir, Settings.load(data_dir))
     vault.initialize(Officer(service_number=SERVICE_NUMBER, name=OFFICER_NAME, unit="BTA Menton"), PIN).lock()
     return data_dir
+
+
+@pytest.fixture
+def hq(tmp_path: Path) -> Iterator[Any]:
+    """A real HQ on loopback (TLS with its own CA, real HTTP) with the unit "BTA Menton"
+    and two of its officers: 100001 (PIN 482913) and 100002 (PIN 739164)."""
+    from neo.hq.config import HQConfig
+    from neo.hq.testing import LiveHQ
+    from tests.ui.hqkit import OTHER_NUMBER, OTHER_PIN, UNIT
+
+    with LiveHQ(HQConfig(data_dir=tmp_path / "hq")) as server:
+        server.hq.add_unit(UNIT)
+        server.hq.add_officer(SERVICE_NUMBER, OFFICER_NAME, UNIT, PIN)
+        server.hq.add_officer(OTHER_NUMBER, "Karim Benali", UNIT, OTHER_PIN)
+        yield server
 
 
 def builtin_host(session: Any) -> Any:
@@ -112,3 +134,9 @@ def all_texts(root: Any) -> list[str]:
         if isinstance(w, QLineEdit):
             texts += [w.text(), w.placeholderText()]
     return [t for t in texts if t]
+
+
+def shown(widget: Any) -> str:
+    """A label's text as written in the code (wrapped labels keep French punctuation on
+    its line with non-breaking spaces)."""
+    return widget.text().replace("\u00a0", " ")

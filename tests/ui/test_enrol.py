@@ -16,8 +16,8 @@ from neo.ui.enrol import EnrolScreen, default_device_name
 from neo.ui.qt import QGuiApplication, Qt
 from neo.ui.unlock import UnlockScreen
 from neo.vault import Vault
-from tests.ui.conftest import OFFICER_NAME, PIN, SERVICE_NUMBER, attempt, unlock
-from tests.ui.hqkit import OTHER_NUMBER, OTHER_PIN, UNIT, enrol_through_the_screen, hq  # noqa: F401 - fixture
+from tests.ui.conftest import OFFICER_NAME, PIN, SERVICE_NUMBER, attempt, shown, unlock
+from tests.ui.hqkit import OTHER_NUMBER, OTHER_PIN, UNIT, enrol_through_the_screen
 
 pytestmark = pytest.mark.qt
 
@@ -65,12 +65,12 @@ def test_a_code_without_the_prefix_is_refused_at_once_and_nothing_is_written(qtb
     qtbot.keyClicks(screen.code, "ABCD-1234")
     click(qtbot, screen.enrol_button)
     assert screen.error.isVisible()
-    assert screen.error.text() == ("Un code d'enrôlement commence par «\u00a0NEO1-\u00a0». Vérifiez-le ou "
+    assert shown(screen.error) == ("Un code d'enrôlement commence par « NEO1- ». Vérifiez-le ou "
                                    "demandez-en un nouveau à votre unité.")
     assert not screen.busy.isVisible()
     screen.code.clear()
     click(qtbot, screen.enrol_button)
-    assert screen.error.text() == "Saisissez ou collez le code d'enrôlement."
+    assert shown(screen.error) == "Saisissez ou collez le code d'enrôlement."
     assert files(blank) == before
 
 
@@ -80,7 +80,7 @@ def test_a_damaged_code_shows_the_french_error_and_writes_nothing(qtbot, blank, 
     before = files(blank)
     enrol_through_the_screen(qtbot, window, "NEO1-cecinestpasuncode")
     assert screen.error.isVisible()
-    assert screen.error.text() == "Code d'enrôlement invalide : vérifiez-le ou demandez-en un nouveau."
+    assert shown(screen.error) == "Code d'enrôlement invalide : vérifiez-le ou demandez-en un nouveau."
     assert files(blank) == before
     assert not Vault(blank, Settings.load(blank)).exists()
     assert window.current_screen() is screen
@@ -95,8 +95,8 @@ def test_an_unreachable_hq_says_so_and_writes_nothing(qtbot, blank, make_window)
     window = make_window(blank)
     before = files(blank)
     enrol_through_the_screen(qtbot, window, code)
-    assert window.enrol_screen.error.text().startswith("Le QG ne répond pas (")
-    assert "Vérifiez le réseau puis réessayez." in window.enrol_screen.error.text()
+    assert shown(window.enrol_screen.error).startswith("Le QG ne répond pas (")
+    assert "Vérifiez le réseau puis réessayez." in shown(window.enrol_screen.error)
     assert files(blank) == before
 
 
@@ -120,13 +120,13 @@ def test_progress_messages_and_the_busy_indicator_while_enrolling(qtbot, blank, 
     assert screen.busy.isVisible() and screen.progress.isVisible()
     assert screen.enrol_button.text() == "Enrôlement en cours…"
     assert not screen.enrol_button.isEnabled() and not screen.code.isEnabled()
-    qtbot.waitUntil(lambda: screen.progress.text() == "Vérification du certificat du QG…")
+    qtbot.waitUntil(lambda: shown(screen.progress) == "Vérification du certificat du QG…")
     click(qtbot, screen.enrol_button)  # a second tap does nothing
     with qtbot.waitSignal(screen.sig_attempt_done, timeout=10000):
         gate.set()
     assert calls == [("NEO1-xyz", "Tablette BTA 3")]
     assert not screen.busy.isVisible() and not screen.progress.isVisible()
-    assert screen.error.text() == "L'enrôlement a échoué sur une erreur inattendue : RuntimeError: boom"
+    assert shown(screen.error) == "L'enrôlement a échoué sur une erreur inattendue : RuntimeError: boom"
 
 
 def test_enrolment_with_hq_then_first_unlock_verified_by_hq_then_offline(qtbot, blank, make_window, hq):
@@ -135,16 +135,16 @@ def test_enrolment_with_hq_then_first_unlock_verified_by_hq_then_offline(qtbot, 
     window = make_window(blank)
     enrol_through_the_screen(qtbot, window, hq.enrolment_code(UNIT))
     screen = window.current_screen()
-    assert isinstance(screen, UnlockScreen), window.enrol_screen.error.text()
+    assert isinstance(screen, UnlockScreen), shown(window.enrol_screen.error)
     assert window.enrol_screen is None  # gone with the code that was typed
     assert screen.notice_banner.isVisible()
-    assert screen.notice_banner.text.text() == (
+    assert shown(screen.notice_banner.text) == (
         "Appareil enrôlé auprès de l'unité BTA Menton. Au premier déverrouillage, le QG vérifie votre code : "
         "restez connecté.")
     # The unlock screen says plainly that a first unlock needs the network.
     assert screen.hq_hint.isVisible()
-    assert "connectez l'appareil au réseau" in screen.hq_hint_text.text()
-    assert "hors ligne" in screen.hq_hint_text.text()
+    assert "connectez l'appareil au réseau" in shown(screen.hq_hint_text)
+    assert "hors ligne" in shown(screen.hq_hint_text)
     devices = hq.hq.list_devices()
     assert [d["name"] for d in devices] == ["Tablette BTA 3"]
 
@@ -164,7 +164,7 @@ def test_enrolment_with_hq_then_first_unlock_verified_by_hq_then_offline(qtbot, 
     # Another officer's first unlock needs HQ, which is down: the screen says so.
     attempt(qtbot, window, OTHER_PIN, service_number=OTHER_NUMBER)
     assert window.locked
-    assert screen.error.text() == ("Premier déverrouillage sur cet appareil : le QG doit vérifier votre code, "
+    assert shown(screen.error) == ("Premier déverrouillage sur cet appareil : le QG doit vérifier votre code, "
                                    "mais il est injoignable. Connectez l'appareil au réseau puis réessayez.")
     assert not screen.countdown.isVisible()  # HQ's silence is not a wrong PIN
 
@@ -174,9 +174,9 @@ def test_first_unlock_refusals_from_hq(qtbot, blank, make_window, hq):
     enrol_through_the_screen(qtbot, window, hq.enrolment_code(UNIT))
     screen = window.unlock_screen
     attempt(qtbot, window, "918273", service_number=OTHER_NUMBER)
-    assert screen.error.text() == "Matricule ou code PIN incorrect."
+    assert shown(screen.error) == "Matricule ou code PIN incorrect."
     hq.hq.set_officer_disabled(OTHER_NUMBER, True)
     attempt(qtbot, window, OTHER_PIN, service_number=OTHER_NUMBER)
-    assert screen.error.text() == "Ce compte est désactivé. Contactez votre unité."
+    assert shown(screen.error) == "Ce compte est désactivé. Contactez votre unité."
     assert window.locked
     unlock(qtbot, window, SERVICE_NUMBER, PIN)  # the others are not affected

@@ -12,8 +12,8 @@ import pytest
 from neo.ui.qt import Qt
 from neo.ui.sync_engine import EngineRunner
 from neo.ui.unlock import RevokedScreen
-from tests.ui.conftest import unlock
-from tests.ui.hqkit import UNIT, enrol_through_the_screen, hq  # noqa: F401 - fixture
+from tests.ui.conftest import shown, unlock
+from tests.ui.hqkit import UNIT, enrol_through_the_screen
 
 pytestmark = pytest.mark.qt
 
@@ -68,7 +68,7 @@ def test_hq_unreachable_shows_the_offline_message_and_keeps_the_data(qtbot, tabl
     with qtbot.waitSignal(window.view.sync.sig_failed, timeout=60000) as failed:
         click(qtbot, window.top_bar.sync_button)
     assert failed.args[0] == "network"
-    assert window.view.banner.text.text() == ("QG injoignable : les données restent sur l'appareil et partiront "
+    assert shown(window.view.banner.text) == ("QG injoignable : les données restent sur l'appareil et partiront "
                                               "à la prochaine synchronisation.")
     texts = window.status_bar.texts()
     assert "Hors ligne" in texts and "1 envoi en attente" in texts
@@ -84,6 +84,21 @@ def test_a_device_revoked_at_hq_wipes_itself_at_its_next_sync(qtbot, tablet, hq)
     screen = window.current_screen()
     assert isinstance(screen, RevokedScreen)
     qtbot.waitUntil(lambda: screen.done, timeout=10000)
-    assert "révoqué par le QG" in screen.body.text()
+    assert "révoqué par le QG" in shown(screen.body)
     assert not vault.exists() and vault.was_wiped()["reason"] == "revoked"
     assert window.locked and window.view is None
+
+
+def test_an_officer_disabled_at_hq_loses_access_at_the_next_sync(qtbot, tablet, hq):
+    from tests.ui.conftest import PIN, SERVICE_NUMBER, attempt
+
+    window = tablet
+    hq.hq.set_officer_disabled(SERVICE_NUMBER, True)
+    with qtbot.waitSignal(window.sig_locked, timeout=30000):
+        click(qtbot, window.top_bar.sync_button)
+    screen = window.unlock_screen
+    assert window.locked and window.current_screen() is screen
+    assert shown(screen.notice_banner.text) == "Votre accès à cet appareil a été retiré par le QG. Contactez votre unité."
+    attempt(qtbot, window, PIN)  # the key slot is gone; asked again, HQ refuses
+    assert window.locked
+    assert shown(screen.error) == "Ce compte est désactivé. Contactez votre unité."

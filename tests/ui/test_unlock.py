@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from neo.config import Settings
-from neo.ui.qt import Qt
 from neo.ui.enrol import EnrolScreen
+from neo.ui.qt import Qt
 from neo.ui.unlock import UnlockScreen
 from neo.vault import Vault
 from tests.ui.conftest import OFFICER_NAME, PIN, SERVICE_NUMBER, all_texts, attempt
