@@ -275,8 +275,7 @@ class UnlockedView(QWidget):
             if available:
                 self.sync = SyncController(session, runner, window.status_model, interval_ms=window.sync_interval_ms,
                                            health_ms=window.health_interval_ms, parent=self)
-                self.sync.sig_state_changed.connect(lambda: self.top_bar.set_syncing(self.sync is not None
-                                                                                    and self.sync.running))
+                self.sync.sig_state_changed.connect(self._sync_state_changed)
                 self.sync.sig_failed.connect(self.sync_failed)
                 self.sync.sig_finished.connect(self.sync_finished)
                 self.sync.sig_revoked.connect(self.sig_revoked)
@@ -303,6 +302,9 @@ class UnlockedView(QWidget):
         if self.sync is not None:
             self.banner_box.hide()
             self.sync.sync_now(manual=True)
+
+    def _sync_state_changed(self) -> None:
+        self.top_bar.set_syncing(self.sync is not None and self.sync.running)
 
     def sync_failed(self, kind: str, message: str, manual: bool) -> None:
         """Say what went wrong and what to do. Offline is normal on patrol: an automatic

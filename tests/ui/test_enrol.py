@@ -180,3 +180,16 @@ def test_first_unlock_refusals_from_hq(qtbot, blank, make_window, hq):
     assert shown(screen.error) == "Ce compte est désactivé. Contactez votre unité."
     assert window.locked
     unlock(qtbot, window, SERVICE_NUMBER, PIN)  # the others are not affected
+
+
+def test_the_enrolment_screen_follows_the_language(qtbot, blank, make_window):
+    from neo.i18n import set_language
+
+    window = make_window(blank)
+    screen = window.enrol_screen
+    set_language("en")
+    assert screen.title.text() == "Device enrolment"
+    assert screen.enrol_button.text() == "Enrol the device"
+    assert screen.paste_button.text() == "Paste"
+    set_language("fr")
+    assert screen.enrol_button.text() == "Enrôler l'appareil"
