@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -220,8 +219,7 @@ class SyncController(QObject):
         self.health.timeout.connect(self.check)
         self.retry = QTimer(self)
         self.retry.setSingleShot(True)
-        self.retry.timeout.connect(lambda: self.sync_now(manual=False))
-        self._cancel = threading.Event()
+        self.retry.timeout.connect(self._retry_now)
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
@@ -233,7 +231,6 @@ class SyncController(QObject):
     def stop(self) -> None:
         """At lock: no new work; a run in flight is abandoned (its answer is dropped)."""
         self._stopped = True
-        self._cancel.set()
         for timer in (self.periodic, self.health, self.retry):
             timer.stop()
         if self.running:
@@ -260,6 +257,9 @@ class SyncController(QObject):
         self.runs += 1
         run_with_progress(lambda report: runner.run(session, report), self._progress, self._done, self._failed)
         return True
+
+    def _retry_now(self) -> None:
+        self.sync_now(manual=False)
 
     def _periodic(self) -> None:
         if self.model.online:
