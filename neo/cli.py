@@ -24,7 +24,7 @@ from neo import __version__
 from neo.config import Settings, default_data_dir
 from neo.i18n import set_language, tr
 from neo.models import normalize_service_number
-from neo.vault import DeviceWiped, LockedOut, Session, Vault, VaultError, validate_officer
+from neo.vault import DeviceWiped, LockedOut, RevokedByHq, Session, Vault, VaultError, validate_officer
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_LOCKED_OUT, EXIT_WIPED, EXIT_SELFTEST = 0, 1, 2, 3, 4, 5
 
@@ -358,7 +358,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
     except LockedOut as exc:
         print(exc.message, file=sys.stderr)
         return EXIT_LOCKED_OUT
-    except DeviceWiped as exc:
+    except (DeviceWiped, RevokedByHq) as exc:
         print(exc.message, file=sys.stderr)
         return EXIT_WIPED
     except VaultError as exc:

@@ -115,6 +115,13 @@ class DeviceWiped(VaultError):
         )
 
 
+class RevokedByHq(VaultError):
+    """HQ says this device is revoked: the vault audits it and wipes the device."""
+
+    def __init__(self) -> None:
+        super().__init__(tr("Cet appareil a été révoqué par le QG : ses données ont été effacées. Rendez-le à votre unité."))
+
+
 class InvalidPin(VaultError):
     pass
 
@@ -528,6 +535,11 @@ class Vault:
             elif verifier is not None and header.get("hq_unlock"):
                 try:
                     verified = verifier(normalize_service_number(service_number), pin)
+                except RevokedByHq:
+                    self._seal_pending(header, "device.revoked", {"by": "hq", "at": "first_unlock"}, position)
+                    self._write(header)
+                    self.wipe(reason="revoked")
+                    raise
                 except VaultError:
                     counter["failures"] -= 1  # HQ could not answer: not a wrong PIN
                     self._write(header)

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from neo import protocol
 from neo.i18n import tr
-from neo.vault import PermissionDenied, Vault, VaultError, VerifiedOfficer
+from neo.vault import PermissionDenied, RevokedByHq, Vault, VaultError, VerifiedOfficer
 
 Progress = Callable[[str], None]
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
@@ -182,7 +182,7 @@ def make_verifier(vault: Vault) -> Callable[[str, str], VerifiedOfficer | None] 
         if code == "officer_disabled":
             raise PermissionDenied(tr("Ce compte est désactivé. Contactez votre unité."))
         if kind == "revoked":
-            raise VaultError(tr("Cet appareil a été révoqué par le QG. Rendez-le à votre unité."))
+            raise RevokedByHq()
         raise VaultError(tr("Le QG a refusé le déverrouillage : {msg}", msg=message))
 
     return verify

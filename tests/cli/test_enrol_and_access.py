@@ -76,3 +76,14 @@ def test_enrol_unlock_sync_disable_revoke(hq, tmp_path: Path, capsys):
     code, _, err = neo(capsys, "unlock", "--data-dir", device, "--officer", "100001", "--pin-stdin",
                        stdin="482913\n")
     assert code == EXIT_WIPED
+
+
+def test_revoked_before_any_unlock_wipes_at_first_unlock(hq, tmp_path: Path, capsys):
+    device = tmp_path / "tablet"
+    assert neo(capsys, "enroll", hq.enrolment_code(UNIT), "--data-dir", str(device))[0] == EXIT_OK
+    assert hq.hq.revoke_device(hq.hq.list_devices()[0]["device_id"])
+    code, _, err = neo(capsys, "unlock", "--data-dir", str(device), "--officer", "100001", "--pin-stdin",
+                       stdin="482913\n")
+    assert code == EXIT_WIPED and "révoqué" in err
+    assert not (device / "vault.json").exists() and not (device / "neo.db").exists()
+    assert (device / "audit-pending.jsonl").exists()  # the revocation was audited before the wipe
