@@ -57,23 +57,34 @@ class DeviceRevoked(SyncError):
         super().__init__("revoked", message or tr("Cet appareil a été révoqué par le QG."), detail, status=status)
 
 
+def message_for(kind: str, detail: str = "", status: int | None = None) -> str:
+    """What went wrong and what to do next, for the officer, by error kind (the one
+    source of these texts: the CLI and the shell both use it)."""
+    if kind == "auth" and status is not None and status != 401:
+        advice = tr("Accès refusé par le QG : {msg}", msg=detail)
+        detail = ""
+    else:
+        advice = {
+            "network": tr("QG injoignable : les données restent sur l'appareil et partiront à la prochaine "
+                          "synchronisation."),
+            "auth": tr("Enrôlement refusé par le QG : réenrôlez l'appareil auprès de votre unité."),
+            "server": tr("Le QG a un problème : nouvel essai automatique. Les données restent sur l'appareil."),
+            "rejected": tr("Le QG a refusé une requête de l'appareil : signalez-le à votre unité. Les données "
+                           "restent sur l'appareil."),
+            "conflict": tr("Le QG signale un conflit : signalez-le à votre unité. Les données restent sur "
+                           "l'appareil."),
+            "too_large": tr("Des données sont trop volumineuses pour le QG : signalez-le à votre unité. Elles "
+                            "restent sur l'appareil."),
+            "not_found": tr("Le QG ne reconnaît pas cette demande : mettez l'application à jour."),
+            "revoked": tr("Cet appareil a été révoqué par le QG : ses données ont été effacées. "
+                          "Rendez-le à votre unité."),
+        }.get(kind) or tr("Échec de la synchronisation : nouvel essai automatique. Les données restent sur "
+                          "l'appareil.")
+    if detail and kind not in ("network", "revoked"):
+        advice += "\n" + tr("Détail : {msg}", msg=detail)
+    return advice
+
+
 def officer_message(error: SyncError) -> str:
-    """What to tell the officer, in the current language, for an error of each kind."""
-    kind = error.kind
-    if kind == "network":
-        return tr("QG injoignable : vos données restent sur l'appareil et partiront à la prochaine synchronisation.")
-    if kind == "auth":
-        if error.status == 401:
-            return tr("Le QG ne reconnaît plus cet appareil : faites-le réenrôler par votre unité.")
-        return tr("Accès refusé par le QG : {msg}", msg=error.message)
-    if kind == "revoked":
-        return tr("Cet appareil a été révoqué par le QG : ses données vont être effacées. Rendez-le à votre unité.")
-    if kind == "server":
-        return tr("Le QG rencontre un problème : nouvel essai automatique plus tard. Vos données sont conservées.")
-    if kind == "too_large":
-        return tr("Envoi trop volumineux pour le QG : il sera découpé au prochain essai.")
-    if kind == "not_found":
-        return tr("Le QG ne connaît pas cette ressource : mettez l'application à jour ou contactez votre unité.")
-    if kind == "conflict":
-        return tr("Le QG signale un conflit : {msg}", msg=error.message)
-    return tr("Le QG a refusé une donnée : {msg}", msg=error.message)
+    """What to tell the officer, in the current language, for a sync error."""
+    return message_for(error.kind, error.message, error.status)

@@ -30,6 +30,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from neo.i18n import tr
+from neo.sync.errors import message_for
 from neo.ui.qt import QObject, QTimer, Signal
 from neo.ui.status import StatusModel
 from neo.ui.tasks import run_in_background, run_with_progress
@@ -122,28 +123,8 @@ def phase_text(phase: str) -> str:
 
 
 def failure_text(kind: str, detail: str = "") -> str:
-    """What went wrong and what to do next, for the officer."""
-    advice = {
-        "network": tr("QG injoignable : les données restent sur l'appareil et partiront à la prochaine "
-                      "synchronisation."),
-        "auth": tr("Enrôlement refusé par le QG : réenrôlez l'appareil auprès de votre unité."),
-        "server": tr("Le QG a un problème : nouvel essai automatique. Les données restent sur l'appareil."),
-        "rejected": tr("Le QG a refusé une requête de l'appareil : signalez-le à votre unité. Les données "
-                       "restent sur l'appareil."),
-        "conflict": tr("Le QG signale un conflit : signalez-le à votre unité. Les données restent sur "
-                       "l'appareil."),
-        "too_large": tr("Des données sont trop volumineuses pour le QG : signalez-le à votre unité. Elles "
-                        "restent sur l'appareil."),
-        "not_found": tr("Le QG ne reconnaît pas cette demande : mettez l'application à jour."),
-        "revoked": tr("Cet appareil a été révoqué par le QG : ses données ont été effacées. "
-                      "Rendez-le à votre unité."),
-    }.get(kind)
-    if advice is None:
-        advice = tr("Échec de la synchronisation : nouvel essai automatique. Les données restent sur "
-                    "l'appareil.")
-    if detail and kind not in ("network", "revoked"):
-        advice += "\n" + tr("Détail : {msg}", msg=detail)
-    return advice
+    """What went wrong and what to do next, for the officer (texts shared with the CLI)."""
+    return message_for(kind, detail)
 
 
 def apply_roster(session: Session, roster: Iterable[Any]) -> list[str]:
