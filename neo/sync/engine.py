@@ -41,7 +41,7 @@ from neo import protocol
 from neo.i18n import tr
 from neo.replica import MAX_BATCH_BYTES, ClaimedBatch, PullTally, PushTally, Replica
 from neo.sync.errors import DeviceRevoked, SyncError
-from neo.sync.transport import HqClient
+from neo.sync.transport import HqClient, parse_pull, parse_push, pull_tail
 
 if TYPE_CHECKING:
     from neo.vault import Session
@@ -223,42 +223,49 @@ class SyncEngine:
                                                                  uploaded_ms=int(time.time() * 1000)))
 
     # == push ===============================================================================
+    def _claim(self, after: int) -> Future[tuple[ClaimedBatch, bytes, bool] | None]:
+        """(Queued on the writer) claim the batch after ``after`` and compress its body,
+        ahead of sending it."""
+
+        def task(conn: Any) -> tuple[ClaimedBatch, bytes, bool] | None:
+            batch = self.replica.claim_tx(conn, after, self.batch, self.max_batch_bytes)
+            if batch is None:
+                return None
+            wire, packed = self.client.compress(batch.body)
+            return batch, wire, packed
+
+        return self.store.submit(task)
+
     def _push(self, report: SyncReport) -> None:
         total = self.replica.pending_count()
         self._progress("push", 0, total)
         if total == 0:
             return
-        size = self.batch
-        claim: Future[ClaimedBatch | None] = self.store.submit(
-            lambda c: self.replica.claim_tx(c, 0, size, self.max_batch_bytes))
+        claim = self._claim(0)
         applied: list[Future[PushTally]] = []
         done = 0
         try:
             while True:
-                batch = claim.result()
-                if batch is None:
+                claimed = claim.result()
+                if claimed is None:
                     break
+                batch, wire, packed = claimed
                 # Claim the next batch while this one travels (the writer thread is idle meanwhile).
-                claim = self.store.submit(lambda c, after=batch.last: self.replica.claim_tx(
-                    c, after, self.batch, self.max_batch_bytes))
+                claim = self._claim(batch.last)
                 try:
-                    answers = self._send(batch)
+                    answers = self._send(batch, wire, packed)
                 except BaseException as exc:
                     nxt = claim.result()
                     claim = _done(None)
                     if nxt is not None:
-                        self.replica.unclaim(nxt)
+                        self.replica.unclaim(nxt[0])
                     if isinstance(exc, SyncError) and exc.code in ("connect", "tls"):
                         self.replica.unclaim(batch)  # it never left the device
                     raise
                 report.pushed += len(batch)
-                for part, results, rejected in answers:
-                    if rejected is not None:
-                        applied.append(self.store.submit(lambda c, p=part, r=rejected: self.replica.apply_results_tx(
-                            c, p, _local_rejections(p, r), local_reason_code="invalid")))
-                    else:
-                        applied.append(self.store.submit(lambda c, p=part, r=results: self.replica.apply_results_tx(
-                            c, p, r)))
+                for part, raw, rejected in answers:
+                    applied.append(self.store.submit(
+                        lambda c, p=part, r=raw, j=rejected: self._apply_answer(c, p, r, j)))
                 # Settle answers as they are applied (never more than one batch behind).
                 while len(applied) > 1:
                     self._tally(report, applied.pop(0).result())
@@ -266,11 +273,19 @@ class SyncEngine:
                 self._progress("push", done, max(total, done))
         finally:
             for fut in applied:
-                try:
-                    self._tally(report, fut.result())
-                except Exception:
-                    log.exception("applying push answers failed")
-                    raise
+                self._tally(report, fut.result())
+
+    def _apply_answer(self, conn: Any, part: ClaimedBatch, raw: bytes | None, rejected: str | None) -> PushTally:
+        """(On the writer) parse HQ's answer to one batch and apply it."""
+        if rejected is not None:
+            return self.replica.apply_results_tx(conn, part, _local_rejections(part, rejected),
+                                                 local_reason_code="invalid")
+        results = parse_push(raw or b"").results
+        if len(results) != len(part) or any(r.mutation_id != m for r, m in zip(results, part.mutation_ids,
+                                                                                 strict=True)):
+            raise SyncError("server", tr("Réponse du QG illisible."),
+                            {"code": "bad_response", "sent": len(part), "answered": len(results)})
+        return self.replica.apply_results_tx(conn, part, results)
 
     @staticmethod
     def _tally(report: SyncReport, tally: PushTally) -> None:
@@ -278,11 +293,12 @@ class SyncEngine:
         report.rejected += tally.rejected
         report.conflicts += tally.conflicts
 
-    def _send(self, batch: ClaimedBatch) -> list[tuple[ClaimedBatch, list[protocol.MutationResult], str | None]]:
+    def _send(self, batch: ClaimedBatch, wire: bytes, packed: bool
+              ) -> list[tuple[ClaimedBatch, bytes | None, str | None]]:
         """Push one batch; split it when HQ finds it malformed (422/400) or too large (413).
-        Returns (part, results, local rejection reason) for each part sent."""
+        Returns (part, HQ's raw answer, or the reason of a local rejection) per part sent."""
         try:
-            response = self.client.push_raw(batch.body)
+            return [(batch, self.client.push_bytes(wire, gzipped=packed), None)]
         except DeviceRevoked:
             raise
         except SyncError as exc:
@@ -290,53 +306,64 @@ class SyncEngine:
             if not splittable:
                 raise
             if len(batch) == 1:
-                if exc.kind == "too_large":
-                    return [(batch, [], exc.message or "too large")]
-                return [(batch, [], exc.message)]
+                return [(batch, None, exc.message)]
             if exc.kind == "too_large":
                 self.batch = max(1, len(batch) // 2)
-            first, second = batch.split()
-            return self._send(first) + self._send(second)
-        if len(response.results) != len(batch):
-            raise SyncError("server", tr("Réponse du QG illisible."),
-                            {"code": "bad_response", "sent": len(batch), "answered": len(response.results)})
-        return [(batch, response.results, None)]
+            out: list[tuple[ClaimedBatch, bytes | None, str | None]] = []
+            for part in batch.split():
+                out += self._send(part, *self.client.compress(part.body))
+            return out
 
     # == pull ===============================================================================
     def _pull(self, report: SyncReport) -> None:
         since, epoch = self.replica.cursor()
         self._progress("pull", 0, None)
-        page = self.client.pull(since, self.pull_limit)
+        raw = self.client.pull_bytes(since, self.pull_limit)
         while True:
-            if epoch is not None and page.epoch != epoch:
+            page: protocol.PullResponse | None = None
+            tail = pull_tail(raw)
+            if tail is None:  # not laid out as expected: parse it whole here
+                page = parse_pull(raw)
+                tail = (page.next_cursor, page.has_more, page.epoch)
+            next_cursor, has_more, page_epoch = tail
+            if epoch is not None and page_epoch != epoch:
                 # HQ's database changed (reset or replaced): start again from nothing.
-                log.warning("HQ epoch changed (%s -> %s): pulling from 0", epoch, page.epoch)
-                self.replica.reset_cursor(page.epoch)
+                log.warning("HQ epoch changed (%s -> %s): pulling from 0", epoch, page_epoch)
+                self.replica.reset_cursor(page_epoch)
                 report.epoch_changed = True
-                epoch, since = page.epoch, 0
-                page = self.client.pull(0, self.pull_limit)
+                epoch, since = page_epoch, 0
+                raw = self.client.pull_bytes(0, self.pull_limit)
                 continue
-            epoch = page.epoch
+            epoch = page_epoch
             fut: Future[PullTally | None] = self.store.submit(
-                lambda c, s=since, p=page: self.replica.apply_pull_tx(c, s, p.changes, p.next_cursor, p.epoch))
-            next_page: protocol.PullResponse | None = None
+                lambda c, s=since, r=raw, p=page, t=tail: self._apply_page(c, s, r, p, t))
+            next_raw: bytes | None = None
             try:
-                if page.has_more:  # the next page travels while the writer applies this one
-                    next_page = self.client.pull(page.next_cursor, self.pull_limit)
+                if has_more:  # the next page travels while the writer parses and applies this one
+                    next_raw = self.client.pull_bytes(next_cursor, self.pull_limit)
             finally:
                 tally = fut.result()
             if tally is None:
                 # Someone else (another sync) applied this page and moved the cursor.
                 since, epoch = self.replica.cursor()
-                page = self.client.pull(since, self.pull_limit)
+                raw = self.client.pull_bytes(since, self.pull_limit)
                 continue
             report.pulled += tally.received
             report.applied += tally.applied
             report.conflicts += tally.conflicts
             self._progress("pull", report.pulled, None)
-            if next_page is None:
+            if next_raw is None:
                 break
-            since, page = page.next_cursor, next_page
+            since, raw = next_cursor, next_raw
+
+    def _apply_page(self, conn: Any, since: int, raw: bytes, page: protocol.PullResponse | None,
+                    tail: tuple[int, bool, str]) -> PullTally | None:
+        """(On the writer) parse a pulled page if not done yet, and apply it with its cursor."""
+        if page is None:
+            page = parse_pull(raw)
+            if (page.next_cursor, page.has_more, page.epoch) != tail:
+                raise SyncError("server", tr("Réponse du QG illisible."), {"code": "bad_response"})
+        return self.replica.apply_pull_tx(conn, since, page.changes, page.next_cursor, page.epoch)
 
     # == conflicts ===========================================================================
     def _conflicts(self, report: SyncReport) -> None:
@@ -350,16 +377,12 @@ class SyncEngine:
     def _audit(self, report: SyncReport) -> None:
         acked_text = self.replica.meta(META_AUDIT_ACKED).get(META_AUDIT_ACKED)
         if acked_text is None:
-            # First push from this device (or after a reinstall): resume where HQ stands.
-            acked = self.client.audit_chain().last_seq
+            # First push from this device: resume where HQ stands (never past the device's own trail).
+            acked = min(self.client.audit_chain().last_seq, self.session.audit.count())  # seqs are 1..count
         else:
             acked = int(acked_text)
         events = self.session.audit.events(after_seq=acked)
         total = len(events)
-        if total and events[0].seq != acked + 1:
-            # HQ is ahead of this device's trail (another install of this id): send all, HQ flags it.
-            events = self.session.audit.events(after_seq=0)
-            total = len(events)
         self._progress("audit", 0, total)
         sent = 0
         for start in range(0, total, self.audit_batch):

@@ -20,6 +20,7 @@ import gzip
 import hashlib
 import json
 import random
+import re
 import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -95,6 +96,35 @@ def fetch_pinned_ca(base_url: str, fingerprint: str, *, timeout: float = 15.0) -
         raise SyncError("auth", tr("Le certificat du QG ne correspond pas à l'empreinte attendue : connexion refusée."),
                         {"code": "ca_mismatch", "expected": fingerprint, "actual": actual})
     return pem
+
+
+def parse_push(raw: bytes) -> protocol.PushResponse:
+    return _parse_bytes(protocol.PushResponse, raw)
+
+
+def parse_pull(raw: bytes) -> protocol.PullResponse:
+    return _parse_bytes(protocol.PullResponse, raw)
+
+
+def _parse_bytes(model: type[M], raw: bytes) -> M:
+    try:
+        return model.model_validate_json(raw)
+    except (ValidationError, ValueError) as exc:
+        raise SyncError("server", tr("Réponse du QG illisible."),
+                        {"code": "bad_response", "model": model.__name__, "error": str(exc)[:300]}) from exc
+
+
+_PULL_TAIL = re.compile(rb'"next_cursor":(\d+),"has_more":(true|false),"epoch":"([^"\\]*)"\}\s*$')
+
+
+def pull_tail(raw: bytes) -> tuple[int, bool, str] | None:
+    """(next_cursor, has_more, epoch) read from the end of a pull page as HQ renders it,
+    without parsing the changes (so the next page can be asked for at once); None if the
+    page is not laid out that way (then parse it whole)."""
+    m = _PULL_TAIL.search(raw[-400:])
+    if m is None:
+        return None
+    return int(m.group(1)), m.group(2) == b"true", m.group(3).decode("utf-8")
 
 
 def _error_from_response(response: httpx.Response) -> SyncError:
@@ -193,16 +223,27 @@ class HqClient:
             return error.code != "tls"
         return error.status is not None and (error.status >= 500 or error.status == 429)
 
+    def compress(self, body: bytes) -> tuple[bytes, bool]:
+        """The body as it goes on the wire: gzipped if it is large enough (thread-safe:
+        the engine calls it on the store's writer thread, ahead of sending)."""
+        if len(body) >= self.gzip_threshold:
+            return gzip.compress(body, compresslevel=self.gzip_level, mtime=0), True
+        return body, False
+
     def request(self, method: str, path: str, *, body: bytes | None = None, content_type: str = JSON_TYPE,
                 params: Mapping[str, Any] | None = None, idempotent: bool = True, compress: bool = True,
-                timeout: float | None = None) -> httpx.Response:
-        """Send one call (retrying if idempotent); returns a 2xx response or raises SyncError."""
+                gzipped: bool = False, timeout: float | None = None) -> httpx.Response:
+        """Send one call (retrying if idempotent); returns a 2xx response or raises SyncError.
+        ``gzipped``: the body is already gzip-compressed."""
         headers: dict[str, str] = {}
         if body is not None:
             headers["Content-Type"] = content_type
-            if compress and len(body) >= self.gzip_threshold:
-                body = gzip.compress(body, compresslevel=self.gzip_level, mtime=0)
+            if gzipped:
                 headers["Content-Encoding"] = "gzip"
+            elif compress:
+                body, packed = self.compress(body)
+                if packed:
+                    headers["Content-Encoding"] = "gzip"
         extra: dict[str, Any] = {}
         if timeout is not None:
             extra["timeout"] = timeout
@@ -298,9 +339,17 @@ class HqClient:
         """Send a ready JSON push body (the engine builds it from the outbox)."""
         return self._parse(protocol.PushResponse, self.request("POST", f"{API}/sync/push", body=body))
 
+    def push_bytes(self, body: bytes, *, gzipped: bool = False) -> bytes:
+        """Send a ready push body (possibly already gzipped); HQ's answer, unparsed
+        (:func:`parse_push` parses it, on whichever thread suits the caller)."""
+        return self.request("POST", f"{API}/sync/push", body=body, gzipped=gzipped).content
+
     def pull(self, since: int = 0, limit: int = protocol.DEFAULT_PULL_LIMIT) -> protocol.PullResponse:
-        return self._parse(protocol.PullResponse, self.request(
-            "GET", f"{API}/sync/pull", params={"since": int(since), "limit": int(limit)}))
+        return parse_pull(self.pull_bytes(since, limit))
+
+    def pull_bytes(self, since: int = 0, limit: int = protocol.DEFAULT_PULL_LIMIT) -> bytes:
+        """A pull page, unparsed (:func:`parse_pull`, :func:`pull_tail`)."""
+        return self.request("GET", f"{API}/sync/pull", params={"since": int(since), "limit": int(limit)}).content
 
     def conflicts(self) -> list[dict[str, Any]]:
         response = self.request("GET", f"{API}/conflicts")
