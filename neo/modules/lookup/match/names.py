@@ -272,19 +272,31 @@ def soundex2(word: str) -> str:
     return _soundex2_code(_upper_letters(word))[:4]
 
 
+_SILENT_LT_LD = re.compile(r"(?:E?AU|O)L[TD]$")
+_CH_BEFORE_R_OR_L = re.compile(r"CH(?=[RL])")
+_C_BEFORE_CONSONANT = re.compile(r"C(?=[BDFGJKLMNPQRSTVWXZ])")
+
+
 @lru_cache(maxsize=65536)
 def phonetic_key(word: str) -> str:
-    """NEO's French phonetic key of one name token: SOUNDEX2 with three documented changes.
+    """NEO's French phonetic key of one name token: SOUNDEX2 with five documented changes.
 
     1. Before SOUNDEX2, ``PH`` becomes ``F`` everywhere (Phonex rule 3, F. Brouard; FONEM
        rule C-18, Bouchard, Brard & Lavoie 1981), not only as a prefix, so that
        *Raphaël* meets *Rafael* as *Philippe* meets *Filipe*.
-    2. After SOUNDEX2, ``B`` and ``V`` share one code and the code is squeezed again.
+    2. Before SOUNDEX2, the hard C of a consonant cluster is written K: ``CH`` before R or
+       L (E. Bergé's « phonétique » rule ``CH(R|LO)`` → ``K``: *Christophe*, *Chloé*) and
+       ``C`` before a consonant other than C and H (FONEM rule C-7: *Clément*), so that
+       *Christophe*, *Cristophe* and *Kristof* meet.
+    3. Before SOUNDEX2, a final ``AULT``, ``AULD`` or ``OLT`` is the sound O (FONEM rules
+       V-2 and V-6), so that *Arnault* meets *Arnaud*, *Thibault* *Thibaud*, *Renault*
+       *Renaud*.
+    4. After SOUNDEX2, ``B`` and ``V`` share one code and the code is squeezed again.
        Phonex gives B and V the code of F (rule « B et V → F »); NEO keeps F apart and
        merges only B with V, which brings together the silent B of *Lefebvre* (FONEM rule
        C-1, ``BV`` → ``V``) and the *Fabre*/*Faivre*/*Favre* family without also merging
        *Faure* (``FR``) into it.
-    3. The code is not truncated to four characters: an index key is more selective on
+    5. The code is not truncated to four characters: an index key is more selective on
        long names, and typo tolerance is handled separately.
 
     Classic pairs with equal keys: Dupont/Dupond (DPN), Lefebvre/Lefèvre/Lefeuvre (LFVR),
@@ -296,7 +308,10 @@ def phonetic_key(word: str) -> str:
     letters = _upper_letters(word)
     if not letters:
         return ""
-    code = _soundex2_code(letters.replace("PH", "F"))
+    s = _SILENT_LT_LD.sub("O", letters.replace("PH", "F"))
+    s = _CH_BEFORE_R_OR_L.sub("K", s)
+    s = _C_BEFORE_CONSONANT.sub("K", s)
+    code = _soundex2_code(s)
     code = _squeeze(code.replace("B", "V"))
     return code or letters
 
@@ -401,8 +416,13 @@ class _Sim:
 _NO = _Sim(0.0, frozenset())
 
 
+@lru_cache(maxsize=65536)
 def _string_sim(a: str, b: str) -> _Sim:
-    """Similarity of two compact, normalised strings."""
+    """Similarity of a typed compact, normalised string ``a`` to a filed one ``b``.
+
+    Symmetric except for truncation: ``a`` may be a prefix of ``b`` (a name cut short by
+    an MRZ field or by hurried typing), not the other way round.
+    """
     if a == b:
         return _Sim(_EXACT, frozenset({"exact"})) if a else _NO
     if not a or not b:
@@ -421,14 +441,13 @@ def _string_sim(a: str, b: str) -> _Sim:
         best = _Sim(_PHONETIC, frozenset({"phonetic"}))
     elif 1 <= d <= bound:
         best = _Sim(max(0.0, _TYPO_1 - _TYPO_STEP * (d - 1)), frozenset({"typo"}))
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    if len(short) == 1 and long_.startswith(short):
+    if len(a) == 1 and b.startswith(a):
         cand = _Sim(_INITIAL, frozenset({"initial"}))
         if cand.score > best.score:
             best = cand
-    elif len(short) >= 3 and long_.startswith(short):
+    elif 3 <= len(a) < len(b) and b.startswith(a):
         # Truncated (MRZ fields, hurried typing): the more is typed, the surer.
-        cand = _Sim(_PREFIX + 0.1 * (len(short) / len(long_)), frozenset({"prefix"}))
+        cand = _Sim(_PREFIX + 0.1 * (len(a) / len(b)), frozenset({"prefix"}))
         if cand.score > best.score:
             best = cand
     if best.score < _TRIGRAM_CAP:
@@ -467,21 +486,23 @@ def _parts_sim(q: NameParts, c: NameParts) -> _Sim:
             best = _Sim(_INITIAL, frozenset({"initial"}))
     # Token by token: compound names where one side has more or fewer names.
     if len(q.core) > 1 or len(c.core) > 1:
+        # Pair tokens best-first over all pairs (ties broken on the strings, so the
+        # result does not depend on the order the names were written in).
+        pairs = sorted(
+            ((_string_sim(qt, ct), qt, ct, i, j) for i, qt in enumerate(q.core) for j, ct in enumerate(c.core)),
+            key=lambda p: (-p[0].score, p[1], p[2]),
+        )
         total = 0.0
         evidence: set[str] = set()
+        used_q: set[int] = set()
         used: set[int] = set()
-        for qt in q.core:
-            pick, pick_j = _NO, -1
-            for j, ct in enumerate(c.core):
-                if j in used:
-                    continue
-                sim = _string_sim(qt, ct)
-                if sim.score > pick.score:
-                    pick, pick_j = sim, j
-            if pick_j >= 0:
-                used.add(pick_j)
-            total += pick.score * len(qt)
-            evidence |= pick.evidence
+        for sim, qt, _ct, i, j in pairs:
+            if i in used_q or j in used or sim.score <= 0:
+                continue
+            used_q.add(i)
+            used.add(j)
+            total += sim.score * len(qt)
+            evidence |= sim.evidence
         weight = sum(len(t) for t in q.core)
         score = total / weight if weight else 0.0
         if len(c.core) > len(used):
@@ -545,23 +566,32 @@ def _assignments(query: str | PersonName) -> list[tuple[NameParts, NameParts | N
 
 
 def _free_text_assignments(tokens: tuple[str, ...]) -> list[tuple[NameParts, NameParts | None, bool]]:
-    """Every split of free text into a surname and given names, in both orders, plus the
-    reading "all of it is the surname" (penalised when it holds more than one core word).
+    """Every reading of free text as a surname and given names.
 
-    The order is unknown in free text ("dupont jean" and "jean dupont" are both usual), so
-    no split is penalised and the score does not depend on the order typed.
+    The order is unknown in free text ("dupont jean" and "jean dupont" are both usual).
+    The readings are taken over every rotation of the words: each split into surname and
+    given names, in both roles, and "all of it is the surname" (penalised when it holds
+    more than one core word). Swapping the surname and the given names is a rotation, so
+    the score does not depend on the order typed.
     """
     out: list[tuple[NameParts, NameParts | None, bool]] = []
-    if not tokens:
-        return out
-    whole = _parts_from_tokens(tokens)
-    out.append((whole, None, len(whole.core) > 1))
-    for k in range(1, len(tokens)):
-        head, tail = tokens[:k], tokens[k:]
-        if all(t in PARTICLES for t in head) or all(t in PARTICLES for t in tail):
-            continue
-        out.append((_parts_from_tokens(head), _parts_from_tokens(tail), False))
-        out.append((_parts_from_tokens(tail), _parts_from_tokens(head), False))
+    seen: set[tuple[tuple[str, ...], tuple[str, ...] | None]] = set()
+
+    def add(last: tuple[str, ...], first: tuple[str, ...] | None, penalised: bool) -> None:
+        if (last, first) in seen:
+            return
+        seen.add((last, first))
+        out.append((_parts_from_tokens(last), _parts_from_tokens(first) if first is not None else None, penalised))
+
+    n = len(tokens)
+    for r in range(n):
+        rotated = tokens[r:] + tokens[:r]
+        whole = _parts_from_tokens(rotated)
+        add(rotated, None, len(whole.core) > 1)
+        for k in range(1, n):
+            head, tail = rotated[:k], rotated[k:]
+            add(head, tail, False)
+            add(tail, head, False)
     return out
 
 
