@@ -47,6 +47,8 @@ __all__ = ["Interpretation", "PersonQuery", "Query", "QueryKind", "detect"]
 
 
 class QueryKind(StrEnum):
+    """What an interpretation of the query looks for."""
+
     PERSON = "person"
     PLATE = "plate"
     VIN = "vin"

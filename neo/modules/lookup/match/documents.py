@@ -55,6 +55,8 @@ __all__ = [
 
 
 class DocumentKind(StrEnum):
+    """Which French document a number belongs to (see the module docstring for each shape)."""
+
     FR_CNI_1988 = "fr_cni_1988"
     FR_CNI_2021 = "fr_cni_2021"
     FR_PASSPORT = "fr_passport"

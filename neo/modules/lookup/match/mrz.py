@@ -72,6 +72,8 @@ __all__ = [
 
 
 class MrzFormat(StrEnum):
+    """The MRZ layouts read (see the module docstring)."""
+
     TD1 = "td1"
     TD2 = "td2"
     TD3 = "td3"
@@ -81,6 +83,8 @@ class MrzFormat(StrEnum):
 
 
 class DocumentType(StrEnum):
+    """What the document code says the document is (``P`` passport, ``I`` identity card, ``V`` visa)."""
+
     PASSPORT = "passport"
     IDENTITY_CARD = "identity_card"
     VISA = "visa"

@@ -53,6 +53,8 @@ _FORBIDDEN_READ_AS = {"I": "1", "O": "0", "Q": "0"}
 
 
 class CheckDigit(StrEnum):
+    """Outcome of the position-9 check digit: right, wrong, or not applicable (outside North America)."""
+
     VALID = "valid"
     INVALID = "invalid"
     NOT_CHECKABLE = "not_checkable"
