@@ -103,6 +103,7 @@ def fold_text(text: str) -> str:
     return "".join(out).lower()
 
 
+@lru_cache(maxsize=65536)
 def name_tokens(text: str) -> tuple[str, ...]:
     """The normalised tokens of a name: ``"Jean-Pierre D'ARTAGNAN"`` → ``("jean", "pierre", "d", "artagnan")``."""
     return tuple(t for t in _NON_LETTERS.split(fold_text(text)) if t)
@@ -153,6 +154,7 @@ class NameParts:
         return bool(self.tokens)
 
 
+@lru_cache(maxsize=65536)
 def _parts_from_tokens(tokens: tuple[str, ...]) -> NameParts:
     i = 0
     while i < len(tokens) - 1 and tokens[i] in PARTICLES:
@@ -160,6 +162,7 @@ def _parts_from_tokens(tokens: tuple[str, ...]) -> NameParts:
     return NameParts(tokens=tokens, particles=tokens[:i], core=tokens[i:])
 
 
+@lru_cache(maxsize=65536)
 def name_parts(text: str) -> NameParts:
     """Split one name part (a surname or the given names) into particles and core tokens.
 
@@ -462,6 +465,7 @@ def token_similarity(a: str, b: str) -> float:
     return _string_sim("".join(name_tokens(a)), "".join(name_tokens(b))).score
 
 
+@lru_cache(maxsize=131072)
 def _parts_sim(q: NameParts, c: NameParts) -> _Sim:
     """Similarity of two name parts (two surnames, or two sets of given names)."""
     if not q or not c:
@@ -546,7 +550,11 @@ def _combine(last: _Sim, first: _Sim | None, query_has_first: bool, candidate_ha
     return last.score * (0.55 + 0.45 * first.score)
 
 
-def _assignments(query: str | PersonName) -> list[tuple[NameParts, NameParts | None, bool]]:
+_Reading = tuple[NameParts, NameParts | None, bool]
+
+
+@lru_cache(maxsize=4096)
+def _assignments(query: str | PersonName) -> tuple[_Reading, ...]:
     """(surname part, given-names part or None, penalised) readings of the query.
 
     Penalised readings are the swap of structured fields and, in free text of several
@@ -555,17 +563,18 @@ def _assignments(query: str | PersonName) -> list[tuple[NameParts, NameParts | N
     if isinstance(query, PersonName):
         last = name_parts(query.last)
         first = name_parts(query.first)
-        out: list[tuple[NameParts, NameParts | None, bool]] = [(last, first or None, False)]
+        out: list[_Reading] = [(last, first or None, False)]
         if first:
             out.append((first, last, True))
         elif len(last.core) > 1:
             # Both names typed in the surname field.
             out.extend(_free_text_assignments(last.tokens))
-        return out
+        return tuple(out)
     return _free_text_assignments(name_tokens(query))
 
 
-def _free_text_assignments(tokens: tuple[str, ...]) -> list[tuple[NameParts, NameParts | None, bool]]:
+@lru_cache(maxsize=65536)
+def _free_text_assignments(tokens: tuple[str, ...]) -> tuple[_Reading, ...]:
     """Every reading of free text as a surname and given names.
 
     The order is unknown in free text ("dupont jean" and "jean dupont" are both usual).
@@ -574,7 +583,7 @@ def _free_text_assignments(tokens: tuple[str, ...]) -> list[tuple[NameParts, Nam
     more than one core word). Swapping the surname and the given names is a rotation, so
     the score does not depend on the order typed.
     """
-    out: list[tuple[NameParts, NameParts | None, bool]] = []
+    out: list[_Reading] = []
     seen: set[tuple[tuple[str, ...], tuple[str, ...] | None]] = set()
 
     def add(last: tuple[str, ...], first: tuple[str, ...] | None, penalised: bool) -> None:
@@ -592,17 +601,18 @@ def _free_text_assignments(tokens: tuple[str, ...]) -> list[tuple[NameParts, Nam
             head, tail = rotated[:k], rotated[k:]
             add(head, tail, False)
             add(tail, head, False)
-    return out
+    return tuple(out)
 
 
-def _candidate_parts(candidate: str | PersonName) -> list[tuple[NameParts, NameParts]]:
+@lru_cache(maxsize=65536)
+def _candidate_parts(candidate: str | PersonName) -> tuple[tuple[NameParts, NameParts], ...]:
     if isinstance(candidate, PersonName):
-        return [(name_parts(candidate.last), name_parts(candidate.first))]
+        return ((name_parts(candidate.last), name_parts(candidate.first)),)
     # A bare string is read as "SURNAME given names", the order of French files; its other
     # splits are tried too, since the order of a string cannot be trusted.
     tokens = name_tokens(candidate)
     splits = _free_text_assignments(tokens)
-    return [(last, first or _parts_from_tokens(())) for last, first, _ in splits]
+    return tuple((last, first or _parts_from_tokens(())) for last, first, _ in splits)
 
 
 def name_match(query: str | PersonName, candidate: str | PersonName) -> NameMatch:
