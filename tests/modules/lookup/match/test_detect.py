@@ -212,3 +212,26 @@ def test_from_fields_mrz_and_empty() -> None:
     assert q.kind is QueryKind.MRZ
     empty = Query.from_fields(last_name="  ", plate="")
     assert empty.alternatives == () and empty.problem is not None
+
+
+_SIV = st.tuples(
+    st.text(alphabet="ABCDEFGHJKLMNPQRTVXYZ", min_size=2, max_size=2),
+    st.integers(min_value=1, max_value=999),
+    st.text(alphabet="ABCDEFGHJKLMNPQRTVXYZ", min_size=2, max_size=2),
+).map(lambda t: f"{t[0]}-{t[1]:03d}-{t[2]}")
+
+
+@given(_SIV)
+def test_any_possible_siv_plate_is_detected_as_a_plate(plate: str) -> None:
+    q = detect(plate, today=TODAY)
+    assert q.kind is QueryKind.PLATE and q.best is not None and q.best.problem is None
+
+
+@given(st.sampled_from(["Dupont", "Lefèvre", "de La Fontaine", "N'Diaye", "Le Gall", "Éloïse"]),
+       st.sampled_from(["Jean", "Marie-Claire", "Chloé"]),
+       st.dates(min_value=date(1930, 1, 1), max_value=TODAY))
+def test_any_name_and_date_is_detected_as_a_person(last: str, first: str, born: date) -> None:
+    q = detect(f"{last} {first} {born.strftime('%d/%m/%Y')}", today=TODAY)
+    p = person(q)
+    assert p.birth_date is not None and p.birth_date.ok
+    assert born in {r.to_date() for r in p.birth_date.readings()}

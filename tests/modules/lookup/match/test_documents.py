@@ -79,3 +79,10 @@ def test_serial_key_is_idempotent(text: str) -> None:
 )
 def test_document_score(a: str, b: str, score: float) -> None:
     assert document_score(a, b) == score
+
+
+@given(st.text(max_size=20), st.text(max_size=20))
+def test_document_score_in_unit_interval_and_symmetric(a: str, b: str) -> None:
+    s = document_score(a, b)
+    assert 0.0 <= s <= 1.0
+    assert s == document_score(b, a)

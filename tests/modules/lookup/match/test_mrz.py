@@ -345,3 +345,25 @@ def test_long_td1_document_number() -> None:
     assert m.document_number == number
     doc_check = m.check("document_number")
     assert doc_check is not None and doc_check.read == check
+
+
+def test_td2_specimen() -> None:
+    # ICAO 9303 Part 6 specimen.
+    m = parse_mrz("I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<\nD231458907UTO7408122F1204159<<<<<<<6", today=TODAY)
+    assert m is not None and m.valid and m.format is MrzFormat.TD2
+    assert (m.document_number, m.surname, m.birth_date) == ("D23145890", "ERIKSSON", date(1974, 8, 12))
+    assert [c.field for c in m.checks] == ["document_number", "birth_date", "expiry_date", "composite"]
+
+
+def test_idfra_in_td2_layout_is_read_as_td2_when_only_td2_checks_pass() -> None:
+    line2 = "D231458907FRA7408122F1204159<<<<<<<"
+    line2 += mrz_check_digit(line2[0:10] + line2[13:20] + line2[21:35])
+    m = parse_mrz("IDFRAERIKSSON<<ANNA<MARIA<<<<<<<<<<<\n" + line2, today=TODAY)
+    assert m is not None and m.format is MrzFormat.TD2 and m.valid
+    assert m.given_names == "ANNA MARIA"
+
+
+def test_idfra_failing_both_layouts_is_reported_as_the_french_card() -> None:
+    m = parse_mrz("IDFRABERTHIER<<<<<<<<<<<<<<<<<<<<<<<\n8806923102858CORINNE<<<<<<<6512078F6", today=TODAY)
+    assert m is not None and m.format is MrzFormat.FR_CNI_1988 and not m.valid
+    assert m.failed_checks == ("birth_date", "composite")

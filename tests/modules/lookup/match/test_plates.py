@@ -217,3 +217,10 @@ def test_parse_never_raises(text: str) -> None:
 def test_plate_score(a: str, b: str, score: float) -> None:
     assert plate_score(a, b) == pytest.approx(score)
     assert plate_score(b, a) == pytest.approx(score)
+
+
+@given(st.text(max_size=12), st.text(max_size=12))
+def test_plate_score_in_unit_interval_and_symmetric(a: str, b: str) -> None:
+    s = plate_score(a, b)
+    assert 0.0 <= s <= 1.0
+    assert s == plate_score(b, a)

@@ -122,3 +122,10 @@ def test_vin_score() -> None:
     assert vin_score("VF1AB000123456789", "VF1AB000123457788") == 0.5
     assert vin_score("VF1AB000123456789", "WVWZZZ1JZXW000001") == 0.0
     assert vin_score("VF1AB000123456789", "short") == 0.0
+
+
+@given(_vin17, _vin17)
+def test_vin_score_in_unit_interval_and_symmetric(a: str, b: str) -> None:
+    s = vin_score(a, b)
+    assert 0.0 <= s <= 1.0
+    assert s == vin_score(b, a)
