@@ -12,12 +12,15 @@ HTTP stack to a minimal endpoint that does nothing with them.
    ``SyncEngine.run_once()``: push the N records (1000 per batch), then pull from cursor 0
    (its own N records come back, as they do in real use: HQ does not filter by origin),
    audit trail and roster. ``records_per_s`` = N / duration of that run.
-3. A second, fresh device of the same unit pulls the N records (``pull_only``): here every
-   change is new to it.
+3. A second, fresh device of the same unit runs one sync (``pull_only``): it has nothing
+   to push and every pulled change is new to it.
+   ``hq_cpu_s`` and ``device_cpu_s`` are the CPU seconds HQ's process and the device's
+   process spent during the timed run: they show which side bounds the figure.
 4. Baseline: every request body the device sent (as sent: gzipped when it was) is POSTed
    to a minimal ASGI app (uvicorn, TLS, its own process), which answers with as many bytes
    as HQ answered. ``ratio`` = baseline time / sync time (the share of the time the bare
-   transport accounts for; 1.0 would mean the sync costs nothing but moving bytes).
+   transport accounts for; 1.0 would mean the sync costs nothing but moving bytes), that is
+   ``value / baseline`` in records/s.
 
 Each figure is the median of ``--repeats`` runs (default 1: a run moves N records four
 times); PostgreSQL runs only when the server at 127.0.0.1:5432 answers (``NEO_BENCH_PG``
@@ -116,7 +119,7 @@ def _hq_process(workdir: Path, db_url: str) -> Iterator[dict[str, Any]]:
         line = proc.stdout.readline()
         if not line:
             raise RuntimeError("the HQ process did not start")
-        yield json.loads(line)
+        yield {**json.loads(line), "pid": proc.pid}
     finally:
         if proc.stdin:
             proc.stdin.close()
@@ -214,9 +217,12 @@ def _run_once(workdir: Path, db_url: str, n: int) -> dict[str, Any]:
         client = HqClient.from_link(link, timeout=120)
         client.trace = []
         engine = SyncEngine(session, client, replica, progress=progress)
+        hq_cpu, dev_cpu = _cpu_seconds(info["pid"]), time.process_time()
         t = time.perf_counter()
         report = engine.run_once()
         out["sync_s"] = time.perf_counter() - t
+        out["device_cpu_s"] = time.process_time() - dev_cpu
+        out["hq_cpu_s"] = _cpu_seconds(info["pid"]) - hq_cpu
         if not report.ok or report.acknowledged != n or report.pulled < n:
             raise RuntimeError(f"the sync did not complete: {report.as_dict()}")
         out["push_s"] = marks.get("pull", 0) - marks.get("push", 0)
@@ -226,25 +232,14 @@ def _run_once(workdir: Path, db_url: str, n: int) -> dict[str, Any]:
         out["bytes_sent"] = sum(t[2] for t in trace)
         out["bytes_received"] = sum(t[3] for t in trace)
 
-        # A second device: every pulled change is new to it.
+        # A second device: every pulled change is new to it (it has nothing to push).
         session_b, replica_b, link_b = _device(workdir / "b.db", info, info["officers"][1], info["codes"][1])
         client_b = HqClient.from_link(link_b, timeout=120)
-        engine_b = SyncEngine(session_b, client_b, replica_b)
         t = time.perf_counter()
-        tally = 0
-        since = 0
-        while True:
-            page = client_b.pull(since, 1000)
-            result = replica_b.apply_pull(since, page.changes, page.next_cursor, page.epoch)
-            assert result is not None
-            tally += result.received
-            since = page.next_cursor
-            if not page.has_more:
-                break
+        report_b = SyncEngine(session_b, client_b, replica_b).run_once()
         out["pull_only_s"] = time.perf_counter() - t
-        if tally < n:
-            raise RuntimeError(f"the second device pulled {tally} of {n}")
-        del engine_b
+        if not report_b.ok or report_b.applied < n:
+            raise RuntimeError(f"the second device did not pull everything: {report_b.as_dict()}")
         client_b.close()
         session.store.close()
         session_b.store.close()
@@ -274,6 +269,15 @@ def _request_bodies(trace: list[tuple[str, str, int, int]]) -> list[tuple[bytes,
 
     rng = random.Random(1)
     return [(rng.randbytes(sent), received) for _method, _path, sent, received in trace]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process, from /proc (NaN where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
 
 
 def _pg_url() -> str | None:
@@ -331,7 +335,8 @@ def bench_push_pull(options: Any) -> Iterator[dict[str, Any]]:
         yield {"metric": "records_per_s", "value": sync_rate, "unit": "records/s", "baseline": base_rate,
                "ratio": med("baseline_s") / med("sync_s"), "goal": GOAL if backend == "sqlite" else None,
                "push_s": med("push_s"), "pull_s": med("pull_s"), "sync_s": med("sync_s"),
-               "baseline_s": med("baseline_s"), "bytes_sent": med("bytes_sent"),
+               "baseline_s": med("baseline_s"), "hq_cpu_s": med("hq_cpu_s"), "device_cpu_s": med("device_cpu_s"),
+               "bytes_sent": med("bytes_sent"),
                "bytes_received": med("bytes_received"), **context}
         yield {"metric": "pull_only_records_per_s", "value": n / med("pull_only_s"), "unit": "records/s",
                "baseline": None, "ratio": None, **context}

@@ -126,3 +126,31 @@ def test_hq_down_for_a_whole_sync_then_back(pair: tuple[Device, Device], live: L
         assert a.sync(client).ok
     assert b.sync().ok
     check_exactly_once(live, [a, b], {"test.notes": 10})
+
+
+def test_two_syncs_of_one_device_at_once(pair: tuple[Device, Device], live: LiveHQ) -> None:
+    """The app's periodic sync and ``neo sync`` overlapping (two engines, one database):
+    entries may be sent twice (HQ replays them), pages are applied once."""
+    import threading
+
+    a, b = pair
+    a.replica.put_many("test.events", [(None, {"n": i}) for i in range(400)])
+    b.replica.put_many("test.events", [(None, {"n": i, "par": "b"}) for i in range(300)])
+    assert b.sync().ok
+    reports: list[Any] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            reports.append(a.engine(batch=30, pull_limit=25).run_once())
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors and all(r.ok for r in reports), [r.as_dict() for r in reports]
+    assert a.sync().ok and b.sync().ok
+    check_exactly_once(live, [a, b], {"test.events": 700})
