@@ -17,8 +17,8 @@ Particles (:data:`PARTICLES`)
     foreign ones (``van``, ``von``, ``der``, ``den``, ``da``, ``di``, ``del``, ``della``,
     ``do``, ``dos``, ``das``) at the *start* of a name part are kept as separate tokens
     (``d'Artagnan`` → ``d artagnan``) but are optional in matching: ``Fontaine``,
-    ``Lafontaine`` and ``de La Fontaine`` all meet. A part made only of particles
-    (the Vietnamese surname *Lê*, for instance) keeps them as its core.
+    ``Lafontaine`` and ``de La Fontaine`` all meet. The last word of a part is never
+    taken for a particle: the Vietnamese surname *Lê* stays a name.
 
 Compound first names
     ``Jean-Pierre``, ``Jean Pierre`` and ``Jeanpierre`` compare equal (their compact forms
@@ -303,8 +303,9 @@ def phonetic_key(word: str) -> str:
        long names, and typo tolerance is handled separately.
 
     Classic pairs with equal keys: Dupont/Dupond (DPN), Lefebvre/Lefèvre/Lefeuvre (LFVR),
-    Fabre/Faivre (FVR), Gauthier/Gautier (KTR), Philippe/Filipe (FLP), Thomas/Tomas (TM),
-    Mathieu/Matthieu (MT), Nguyen/Nguyên (NKN).
+    Fabre/Faivre/Favre (FVR), Gauthier/Gautier (KTR), Philippe/Filipe (FLP), Thomas/Tomas
+    (TM), Mathieu/Matthieu (MT), Nguyen/Nguyên (NKN), Raphaël/Rafael (RFL),
+    Christophe/Cristophe/Kristof (KRSTF), Arnaud/Arnault (ARN).
 
     A word that SOUNDEX2 reduces to nothing (``"a"``) keys as its own upper-case letters.
     """
@@ -376,7 +377,8 @@ def _trigrams(s: str) -> set[str]:
 
 
 def trigram_similarity(a: str, b: str) -> float:
-    """Jaccard similarity of the padded character trigrams (the pg_trgm definition), in [0, 1]."""
+    """Jaccard similarity of the sets of character trigrams, the word padded with two
+    spaces in front and one behind as pg_trgm does for one word; in [0, 1]."""
     if not a and not b:
         return 1.0
     if not a or not b:
