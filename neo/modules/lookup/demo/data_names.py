@@ -97,6 +97,15 @@ TAIL_ENDINGS = (
 # "Montx", "Beaux", "Saint-X".
 TAIL_FORMS = ("", "Le ", "Du", "De", "La", "Le", "Des", "Ker", "Mont", "Beau", "Saint-")
 
+# Maghrebi surnames beyond the list: a prefix and a root (Benali, Bouziane, Aït Kaci, Hamidi…);
+# "-i" stands for the root followed by -i.
+MAGHREB_PREFIXES = ("Ben", "Bou", "Ben ", "El ", "Aït ", "Ould ", "Hadj ", "", "-i")
+MAGHREB_ROOTS = (
+    "Ali Ahmed Moussa Youcef Salah Amar Kaci Saïd Yahia Abdallah Brahim Hamid Slimane Mansour Larbi Tahar "
+    "Messaoud Aïssa Kaddour Rabah Djilali Mokhtar Chérif Nacer Lakhdar Omar Miloud Zitouni Hamou Abbas Driss "
+    "Allal Jelloul Ameur Medjahed Bachir Taleb Azzouz Hocine Khaled Ziane Amrane Meziane Toumi Guendouz"
+).split()
+
 # Origin groups other than the French-named majority: (surnames, male first names, female first
 # names, birth countries with cities, nationalities). Shares are per 10,000 persons.
 ORIGINS = {

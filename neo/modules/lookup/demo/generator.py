@@ -107,7 +107,7 @@ _STOLEN_VEHICLE = _pm(10_000)
 _STOLEN_DOC = _pm(6_000)
 _STOLEN_OBJECT = _pm(8_000)
 # Wanted: per million by sex, scaled by age (16-25, 26-45, 46-65, over 65).
-_WANTED = {"M": 9_500, "F": 2_400}
+_WANTED = {"M": 12_400, "F": 3_100}
 _WANTED_AGE = ((26, 16), (46, 13), (66, 6), (200, 1))   # (below this age, factor / 10)
 _MISSING = {"child": _pm(150), "minor": _pm(12_000), "adult": _pm(1_000), "elderly": _pm(6_000)}
 
@@ -216,11 +216,16 @@ def _by_last(items: tuple) -> tuple[list[int], list]:
 
 
 def _base33(n: int, width: int) -> str:
-    chars = []
-    for _ in range(width):
-        n, c = divmod(n, 33)
-        chars.append(VIN_CHARS[c])
-    return "".join(reversed(chars))
+    """``n`` in base 33 over ``VIN_CHARS`` (no I, O, Q), ``width`` characters (8 or 9)."""
+    t3 = _b33_triples()
+    if width == 9:
+        return t3[n // 1291467969] + t3[n // 35937 % 35937] + t3[n % 35937]
+    return t3[n // 1291467969][1:] + t3[n // 35937 % 35937] + t3[n % 35937]
+
+
+@cache
+def _b33_triples() -> list[str]:
+    return [a + b + c for a in VIN_CHARS for b in VIN_CHARS for c in VIN_CHARS]
 
 
 def _luhn(digits: str) -> str:
@@ -324,7 +329,7 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
     origins = t.origins
     top_cum, top_vals = t.top_surnames
     part_cum, part_vals = t.particles
-    oct_cum, oct_vals = t.tail_octave_table
+    bucket_cum, bucket_vals = t.tail_buckets
     roots, endings, forms = t.tail_roots, t.tail_endings, t.tail_forms
     n_endings, tail_base = len(endings), t.tail_base
     first_names = t.first_names
@@ -352,8 +357,8 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
         wanted_thr[sex] = [_pm(base * f // 10) for _, f in _WANTED_AGE]
 
     def tail_surname(r1: int, r2: int) -> str:
-        lo = 1 << oct_vals[bisect_right(oct_cum, r1)]
-        form, rest = divmod(lo - 1 + ((r2 * lo) >> 32), tail_base)
+        lo, hi = bucket_vals[bisect_right(bucket_cum, r1)]
+        form, rest = divmod(lo + ((r2 * (hi - lo)) >> 32), tail_base)
         root, ending = divmod((rest * 7919 + 13) % tail_base, n_endings)
         base = roots[root] + endings[ending]
         prefix = forms[form]
@@ -408,7 +413,15 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
             surname = french_surname(u[4], u[5], u[6], year)
         else:
             origin = origins[okey]
-            surname = origin.surnames[1][bisect_right(origin.surnames[0], u[5])]
+            r = u[4]
+            if r < origin.synth_share:
+                surname = origin.synth[(u[5] * len(origin.synth)) >> 32]
+            elif r < origin.compound_share:
+                a = origin.surnames[1][bisect_right(origin.surnames[0], u[5])]
+                b = origin.surnames[1][bisect_right(origin.surnames[0], u[6])]
+                surname = a if a == b else a + " " + b
+            else:
+                surname = origin.surnames[1][bisect_right(origin.surnames[0], u[5])]
             if sex == "F":
                 surname = _feminine(surname)
         r = u[7]

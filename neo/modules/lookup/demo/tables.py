@@ -7,6 +7,8 @@ Everything is integer arithmetic, hence identical on every platform.
 
 from __future__ import annotations
 
+import itertools
+import math
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from . import data_places as places
 from . import data_vehicles as vehicles
 
 ONE = 1 << 32
+TAIL_OFFSET = 1100
 
 # Letters of SIV plates and FNI series: no I, O, U.
 PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTVWXYZ"
@@ -96,6 +99,9 @@ class Origin:
     countries: tuple[list[int], list[tuple[str, tuple[str, ...], str]]]
     abroad: int          # threshold: born abroad
     foreign: int         # threshold: foreign nationality when born abroad
+    synth: list[str]     # further surnames built from parts (empty: none)
+    synth_share: int     # threshold: a built surname rather than one of the list
+    compound_share: int  # threshold (after synth): two surnames of the list ("Ferreira Da Costa")
 
 
 @dataclass(frozen=True)
@@ -147,12 +153,22 @@ class Tables:
         self.tail_forms = names.TAIL_FORMS
         self.tail_base = len(self.tail_roots) * len(self.tail_endings)
         self.tail_size = self.tail_base * len(self.tail_forms)
-        # Zipf-like tail: octave b covers ranks [2**b, 2**(b+1)); mass per octave slowly decreasing.
-        self.tail_octaves = 16
-        if self.tail_size < (1 << self.tail_octaves):
-            raise ValueError("synthetic surname space too small")
-        self.tail_octave_table = weighted([1000 - 35 * b for b in range(self.tail_octaves)],
-                                          list(range(self.tail_octaves)))
+        # Zipf-like tail: rank r has weight ~ 1 / (r + TAIL_OFFSET), so that the most frequent tail
+        # name is about as frequent as the last of the ranked table and the rarest ones are
+        # seen once in a few hundred thousand persons. Sampled by half-octave buckets of
+        # (r + TAIL_OFFSET), uniform inside a bucket; the bucket weight is its integral of 1/x.
+        bounds = []
+        k = 0
+        while True:
+            lo = TAIL_OFFSET * math.isqrt(2 ** k * 10 ** 12) // 10 ** 6
+            if lo >= self.tail_size + TAIL_OFFSET:
+                break
+            bounds.append(lo)
+            k += 1
+        bounds.append(self.tail_size + TAIL_OFFSET)
+        buckets = [(a - TAIL_OFFSET, b - TAIL_OFFSET) for a, b in itertools.pairwise(bounds)]
+        self.tail_buckets = weighted([(b - a) * (1 << 20) // ((a + b) // 2 + TAIL_OFFSET) for a, b in buckets],
+                                     buckets)
 
         # First names by (sex, 5-year bucket of birth).
         self.first_names: dict[tuple[str, int], tuple[list[int], list[str]]] = {}
@@ -182,12 +198,26 @@ class Tables:
         for key, (share, surnames, male, female, countries, abroad) in names.ORIGINS.items():
             def zipf(words: str) -> tuple[list[int], list[str]]:
                 items = [w.replace("_", " ") for w in words.split()]
-                return weighted([1000 // (r + 2) for r in range(len(items))], items)
+                return weighted([10_000 // (r + 25) for r in range(len(items))], items)
             ctab = weighted([c[3] for c in countries],
                             [(c[0], tuple(x.replace("_", " ") for x in c[1].split()), c[2]) for c in countries])
             foreign = 8500 if key == "britain" else 5000
+            synth: list[str] = []
+            if key == "maghreb":
+                for prefix in names.MAGHREB_PREFIXES:
+                    for root in names.MAGHREB_ROOTS:
+                        if prefix == "-i":
+                            if root[-1] not in "aeiouïy":
+                                synth.append(root + "i")
+                        elif prefix and prefix[-1] != " ":
+                            synth.append(prefix + root.lower())
+                        else:
+                            synth.append(prefix + root)
+            synth_share = 700 if synth else 0
+            compound = 350 if key == "iberia" else 0
             self.origins[key] = Origin(key, zipf(surnames), zipf(male), zipf(female), ctab,
-                                       abroad * ONE // 10_000, foreign * ONE // 10_000)
+                                       abroad * ONE // 10_000, foreign * ONE // 10_000, synth,
+                                       synth_share * ONE // 1000, (synth_share + compound) * ONE // 1000)
             shares.append(share)
             keys.append(key)
         shares.insert(0, 10_000 - sum(shares))
