@@ -276,6 +276,7 @@ class ModuleHost:
                     migrate(self.session.store, rec.id, list(migrations))
                 ctx = ModuleContext(
                     rec.manifest,
+                    replica=self._replica(),
                     store=self.session.store,
                     audit=self.session.audit,
                     officer=self.session.officer,
@@ -296,6 +297,15 @@ class ModuleHost:
         self._notify()
         assert ctx is not None
         return ctx
+
+    def _replica(self) -> Any:
+        """The session's sync replica, with the collections every module declares."""
+        if self.session is None:
+            return None
+        from neo.replica import Replica, policies_from_manifests
+
+        manifests = [r.manifest for r in self._records.values() if r.manifest is not None]
+        return Replica.for_session(self.session, policies_from_manifests(manifests))
 
     def _unavailable(self, rec: ModuleRecord) -> str:
         if rec.state is ModuleState.DISABLED:

@@ -383,7 +383,16 @@ class Replica:
 
     @classmethod
     def for_session(cls, session: Session, policies: Mapping[str, Policy] | None = None) -> Replica:
-        return cls(session.store, session.device_id, session.officer.service_number, policies)
+        """The session's one replica (it owns the device's clock): made once, then shared
+        by the module host, the shell's sync and ``neo sync``; more policies are added."""
+        replica = getattr(session, "_replica", None)
+        if replica is None or replica.store is not session.store:
+            replica = cls(session.store, session.device_id, session.officer.service_number, policies)
+            session._replica = replica
+        elif policies:
+            for name, policy in policies.items():
+                replica.declare(name, policy)
+        return replica
 
     # -- policies -----------------------------------------------------------------------
     def declare(self, name: str, policy: Policy) -> None:

@@ -226,6 +226,7 @@ class Session:
     audit: AuditLog
     _master_key: bytearray = field(repr=False)
     unlocked_at: float = field(default_factory=time.time)
+    _replica: Any = field(default=None, repr=False)  # the sync replica, made on first use
 
     @property
     def locked(self) -> bool:

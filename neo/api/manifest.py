@@ -19,7 +19,7 @@ Permission = Literal["storage", "audit", "position", "sync", "officer_identity"]
 * ``storage`` — its own tables in the device database (``ctx.db``) and its migrations;
 * ``audit`` — writing audit events (``ctx.audit``);
 * ``position`` — the patrol's GPS position (``ctx.position``);
-* ``sync`` — declaring synced collections (the sync engine, a later API addition);
+* ``sync`` — writing and reading the synced collections the manifest declares (``ctx.sync``, API 1.1);
 * ``officer_identity`` — the current officer's name and unit (``ctx.officer``); without
   it a module sees only the service number.
 """

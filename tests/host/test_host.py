@@ -201,3 +201,21 @@ def test_activation_refused_when_locked(session):
     session.lock()
     with pytest.raises(ModuleFailure):
         host.activate("lookup")
+
+
+def test_module_sync_collection_shares_the_session_replica(session, ext_root):
+    write_module(ext_root, "neo_ext_db", "db_ext", dist="neo-ext-db", permissions='["sync"]',
+                 extra_manifest='[[module.collections]]\nname = "db_ext.sightings"\npolicy = "append_only"',
+                 activate_body='ctx.settings.set("rid", ctx.sync.collection("db_ext.sightings").put(None, {"serial": "WTU123"}))')
+    activate_path(ext_root)
+    host = ModuleHost(session)
+    host.discover()
+    host.start()
+    rec = host.get("db_ext")
+    assert rec.state is ModuleState.ACTIVE, rec.error
+    from neo.replica import Replica
+
+    replica = Replica.for_session(session)
+    rid = session.store.read(lambda c: repos.setting_get(c, "db_ext", "rid"))
+    assert replica.get("db_ext.sightings", rid) == {"serial": "WTU123"}
+    assert replica.status().pending == 1
