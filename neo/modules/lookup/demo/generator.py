@@ -42,7 +42,7 @@ from .records import (
     WantedPerson,
     _Record,
 )
-from .tables import DOC_LETTERS, ONE, PLATE_LETTERS, VIN_CHARS, VIN_WEIGHTS, VIN_YEAR, tables, vin_value, weighted
+from .tables import DOC_LETTERS, ONE, PLATE_LETTERS, VIN_CHARS, VIN_WEIGHTS, VIN_YEAR, flat, tables, vin_value, weighted
 
 Record = _Record
 
@@ -268,6 +268,35 @@ def fni_plate(p: int, dept: str) -> str:
 # --- the recipe -------------------------------------------------------------------------------
 
 @cache
+def _calendar() -> tuple[list[int], list[int], dict[int, int], dict[int, list[int]]]:
+    """Day-number tables from 1900-01-01: year, month (y * 12 + m - 1), first day of each month,
+    and for n in 4, 5, 10, 15 the last day of an n-year validity starting that day."""
+    epoch = date(1900, 1, 1).toordinal()
+    years = list(range(1900, 2062))
+    year_start = {y: date(y, 1, 1).toordinal() - epoch for y in years}
+    leap = {y: (y % 4 == 0 and y % 100 != 0) or y % 400 == 0 for y in years}
+    year_of: list[int] = []
+    month_of: list[int] = []
+    for y in years[:-1]:
+        year_of.extend([y] * (year_start[y + 1] - year_start[y]))
+        for m in range(12):
+            nxt = date(y + (m == 11), (m + 1) % 12 + 1, 1).toordinal() - epoch
+            month_of.extend([y * 12 + m] * (nxt - (date(y, m + 1, 1).toordinal() - epoch)))
+    month_start = {y * 12 + m: date(y, m + 1, 1).toordinal() - epoch for y in years for m in range(12)}
+    plus: dict[int, list[int]] = {}
+    for n in (4, 5, 10, 15):
+        ends = []
+        for dn in range(year_start[2061 - n]):
+            y = year_of[dn]
+            doy = dn - year_start[y]
+            if doy >= 59 and leap[y] != leap[y + n]:
+                doy += -1 if leap[y] else 1
+            ends.append(year_start[y + n] + doy - 1)
+        plus[n] = ends
+    return year_of, month_of, month_start, plus
+
+
+@cache
 def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
     t = tables()
     epoch = t.epoch
@@ -277,37 +306,16 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
     iso = t.iso
     times = t.times
 
-    # Calendar tables in day numbers.
-    years = list(range(1900, 2062))
-    year_start = {y: date(y, 1, 1).toordinal() - epoch for y in years}
-    leap = {y: (y % 4 == 0 and y % 100 != 0) or y % 400 == 0 for y in years}
-    year_of: list[int] = []
-    month_of: list[int] = []     # y * 12 + (month - 1)
-    for y in years[:-1]:
-        year_of.extend([y] * (year_start[y + 1] - year_start[y]))
-        for m in range(12):
-            nxt = date(y + (m == 11), (m + 1) % 12 + 1, 1).toordinal() - epoch
-            month_of.extend([y * 12 + m] * (nxt - (date(y, m + 1, 1).toordinal() - epoch)))
-    month_start = {y * 12 + m: date(y, m + 1, 1).toordinal() - epoch for y in years for m in range(12)}
-
+    year_of, month_of, month_start, plus = _calendar()
     era_of = {y: min(max((y - 1900) // 5, 0), 26) for y in range(1800, 2100)}
-
-    def plus_years(dn: int, n: int) -> int:
-        """Day number of the last day of validity: the day before the same date ``n`` years later."""
-        y = year_of[dn]
-        doy = dn - year_start[y]
-        if doy >= 59 and leap[y] != leap[y + n]:
-            doy += -1 if leap[y] else 1
-        return year_start[y + n] + doy - 1
+    era_flat = {key: flat(table, 14) for key, table in t.first_names.items()}
+    eras = {sex: {y: era_flat[(sex, era_of[y])] for y in range(1800, 2100)} for sex in ("M", "F")}
+    plus4, plus5, plus10, plus15 = plus[4], plus[5], plus[10], plus[15]
 
     def stamp(dn: int, r: int) -> str:
         return iso[dn] + times[r & 4095]
 
-    acc, age_cum = 0, []
-    for w in _AGE_BANDS:
-        acc += w
-        age_cum.append(acc * ONE // sum(_AGE_BANDS))
-    age_cum[-1] = ONE
+    band_flat = flat(weighted(_AGE_BANDS, range(len(_AGE_BANDS))), 14)
 
     siv_start = _SIV_START.toordinal() - epoch
     card_start = _CARD_LICENCE_START.toordinal() - epoch
@@ -325,31 +333,40 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
     imei_a, imei_b, imei_m = _affine(seed, "imei", len(t.phones) * 1_000_000)
     frame_a, frame_b, frame_m = _affine(seed, "frames", 33 ** 8)
 
-    origin_cum, origin_vals = t.origin_table
+    origin_flat = flat(t.origin_table, 14)
     origins = t.origins
-    top_cum, top_vals = t.top_surnames
+    own_flat = {(key, sex): flat(o.male if sex == "M" else o.female, 12) for key, o in origins.items()
+                for sex in ("M", "F")}
+    surnames_flat = {key: flat(o.surnames, 12) for key, o in origins.items()}
+    top_flat = flat(t.top_surnames, 16)
     part_cum, part_vals = t.particles
-    bucket_cum, bucket_vals = t.tail_buckets
+    bucket_flat = flat(t.tail_buckets, 12)
     roots, endings, forms = t.tail_roots, t.tail_endings, t.tail_forms
     n_endings, tail_base = len(endings), t.tail_base
-    first_names = t.first_names
-    local_cum, local_vals = t.local_communes
+    local_flat = flat(t.local_communes, 16)
+    all_flat = flat(t.all_communes, 16)
     all_cum, all_vals = t.all_communes
-    kind_cum, kind_vals = t.street_kinds
+    kind_flat = flat(t.street_kinds, 12)
     street_names = t.street_names
     n_streets = len(street_names)
     departments = t.departments
     prefecture = {code: "Préfecture " + d.de_form for code, d in departments.items()}
-    models_by_year = t.models_by_year
-    colour_cum, colour_vals = t.colours
-    insurer_cum, insurer_vals = t.insurers
+    models_flat = {year: flat(table, 12) for year, table in t.models_by_year.items()}
+    colour_flat = flat(t.colours, 12)
+    insurer_flat = flat(t.insurers, 12)
     diesel, hybrid = t.diesel_by_year, t.hybrid_by_year
-    siv_left, siv_right = t.siv_left, t.siv_right
-    n_right = len(siv_right)
+    siv_left_dash = [p + "-" for p in t.siv_left]
+    siv_dash_right = ["-" + p for p in t.siv_right]
+    d3 = [f"{k:03d}" for k in range(1000)]
+    yymm = {m: f"{m // 12 % 100:02d}{m % 12 + 1:02d}" for m in range(1900 * 12, 2062 * 12)}
+    n_right = len(siv_dash_right)
     serial_hi, serial_lo = t.vin_serial_hi, t.vin_serial_lo
     vin_fixed = {m.index: sum(vin_value(c) * w for c, w in zip(m.wmi + m.code, VIN_WEIGHTS[:6], strict=True))
                  + vin_value(m.plant) * 8 for m in t.models}
-    vin_v = {c: vin_value(c) for c in VIN_CHARS}
+    var_str = [a + b for a in VIN_CHARS for b in VIN_CHARS]                       # VIN positions 7-8
+    var_sum = [vin_value(a) * 2 + vin_value(b) * 10 for a in VIN_CHARS for b in VIN_CHARS]
+    vin_year_sum = {c: vin_value(c) * 9 for c in VIN_YEAR}
+    check_char = [str(k) for k in range(10)] + ["X"]
     wanted_cum, wanted_vals = _by_last(_WANTED_REASONS)
     theft_cum, theft_vals = _by_last(_THEFTS)
     wanted_thr = {}
@@ -357,7 +374,7 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
         wanted_thr[sex] = [_pm(base * f // 10) for _, f in _WANTED_AGE]
 
     def tail_surname(r1: int, r2: int) -> str:
-        lo, hi = bucket_vals[bisect_right(bucket_cum, r1)]
+        lo, hi = bucket_flat[r1 >> 20]
         form, rest = divmod(lo + ((r2 * (hi - lo)) >> 32), tail_base)
         root, ending = divmod((rest * 7919 + 13) % tail_base, n_endings)
         base = roots[root] + endings[ending]
@@ -373,12 +390,12 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
             particle, names = part_vals[bisect_right(part_cum, u1)]
             return particle + names[(u2 * len(names)) >> 32]
         if u0 < _PARTICLE + (_COMPOUND_YOUNG if born >= 2005 else _COMPOUND_OLD):
-            a = top_vals[bisect_right(top_cum, u1)] if u1 & 1 else tail_surname(u1, u2)
-            b = top_vals[bisect_right(top_cum, u2)]
+            a = top_flat[u1 >> 16] if u1 & 1 else tail_surname(u1, u2)
+            b = top_flat[u2 >> 16]
             if a == b:
                 return a
             return a + ("--" if 2005 <= born <= 2010 else "-") + b
-        return top_vals[bisect_right(top_cum, u1)]
+        return top_flat[u1 >> 16]
 
     def service(commune: str, dept: str, r: int) -> str:
         kind = r & 3
@@ -399,7 +416,7 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
         pid = "P" + ident
 
         sex = "F" if u[0] < _FEMALE else "M"
-        band = bisect_right(age_cum, u[1])
+        band = band_flat[u[1] >> 18]
         age_days = band * 1826 + ((u[2] * (366 if band == 20 else 1826)) >> 32)
         birth = as_of - age_days
         birth_iso = iso[birth]
@@ -407,7 +424,7 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
         age = age_days * 100 // 36525
 
         # Names.
-        okey = origin_vals[bisect_right(origin_cum, u[3])]
+        okey = origin_flat[u[3] >> 18]
         if okey == "fr":
             origin = None
             surname = french_surname(u[4], u[5], u[6], year)
@@ -417,30 +434,35 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
             if r < origin.synth_share:
                 surname = origin.synth[(u[5] * len(origin.synth)) >> 32]
             elif r < origin.compound_share:
-                a = origin.surnames[1][bisect_right(origin.surnames[0], u[5])]
-                b = origin.surnames[1][bisect_right(origin.surnames[0], u[6])]
+                listed = surnames_flat[okey]
+                a, b = listed[u[5] >> 20], listed[u[6] >> 20]
                 surname = a if a == b else a + " " + b
             else:
-                surname = origin.surnames[1][bisect_right(origin.surnames[0], u[5])]
+                surname = surnames_flat[okey][u[5] >> 20]
             if sex == "F":
                 surname = _feminine(surname)
         r = u[7]
         n = 1 if r < _G1 else 2 if r < _G2 else 3 if r < _G3 else 4
-        own = None if origin is None else origin.male if sex == "M" else origin.female
-        era = first_names[(sex, era_of[year])]
-        given_list = []
-        for k in range(n):
-            w = u[8 + k]
-            if own is not None and (w & 0xFF) < _OWN_FIRST_NAME:
-                name = own[1][bisect_right(own[0], w)]
-            else:
-                if k == 1:      # later given names: often the grandparents'
-                    era = first_names[(sex, era_of[year - 30])]
-                name = era[1][bisect_right(era[0], w)]
-            if name not in given_list:
-                given_list.append(name)
+        own = None if origin is None else own_flat[(okey, sex)]
+        sex_eras = eras[sex]
+        era = sex_eras[year]
+        w = u[8]
+        if own is not None and (w & 0xFF) < _OWN_FIRST_NAME:
+            first_given = own[w >> 20]
+        else:
+            first_given = era[w >> 18]
+        given_list = [first_given]
+        if n > 1:
+            era = sex_eras[year - 30]     # later given names: often the grandparents'
+            for k in range(9, 7 + n):
+                w = u[k]
+                if own is not None and (w & 0xFF) < _OWN_FIRST_NAME:
+                    name = own[w >> 20]
+                else:
+                    name = era[w >> 18]
+                if name not in given_list:
+                    given_list.append(name)
         given = tuple(given_list)
-        first_given = given[0]
         usage = None
         if sex == "F" and age >= 25 and u[22] < _USAGE:
             usage = french_surname(u[97], u[23], u[24], year - 2)
@@ -448,13 +470,13 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
                 usage = None
 
         # Residence.
-        home = local_vals[bisect_right(local_cum, u[17])] if u[16] < _LOCAL else all_vals[bisect_right(all_cum, u[17])]
+        home = local_flat[u[17] >> 16] if u[16] < _LOCAL else all_flat[u[17] >> 16]
         commune = home.name
         dept = home.department
         postal = home.postal_code
         if home.arrondissements:
             postal = f"{int(postal) + ((u[21] * home.arrondissements) >> 32):05d}"
-        address = (f"{1 + ((u[18] * 140) >> 32)} {kind_vals[bisect_right(kind_cum, u[19])]} "
+        address = (f"{1 + ((u[18] * 140) >> 32)} {kind_flat[u[19] >> 20]} "
                    f"{street_names[(u[20] * n_streets) >> 32]}")
 
         # Birth place, nationality.
@@ -471,7 +493,7 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
         elif dept == "06" and r > _MONACO:
             birth_place, birth_dept, birth_country = "Monaco", "99", "Monaco"
         else:
-            bc = home if u[13] < _SAME_BIRTH_COMMUNE else all_vals[bisect_right(all_cum, u[14])]
+            bc = home if u[13] < _SAME_BIRTH_COMMUNE else all_flat[u[14] >> 16]
             birth_place, birth_dept, birth_country = bc.name, bc.department, "France"
             if origin is not None and u[15] < _BORN_HERE_FOREIGN:
                 nationality = origin.countries[1][0][2]
@@ -493,10 +515,10 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
                 if issued > birth + 30:
                     adult = issued - birth >= _ADULT_DAYS
                     y = m_abs // 12
-                    expires = plus_years(issued, 15 if adult and y >= 2004 else 10)
+                    expires = (plus15 if adult and y >= 2004 else plus10)[issued]
                     if expires >= as_of or (r & 0xFF) < 80:
-                        office = str(r % 10) if len(dept) == 2 else ""
-                        number = f"{y % 100:02d}{m_abs % 12 + 1:02d}{dept}{office}{counter:05d}"
+                        office = d3[r % 10][2] if len(dept) == 2 else ""
+                        number = yymm[m_abs] + dept + office + d3[counter // 1000][1:] + d3[counter % 1000]
                         fmt = "cni_1995"
             if number is None:
                 lo = max(cnie_start, birth + 30)
@@ -504,7 +526,7 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
                     issued = lo + (((u[29] >> 1) * (as_of - lo)) >> 31)
                     number = _base33((cnie_a * i + cnie_b) % cnie_m, 9)
                     fmt = "cni_2021"
-                    expires = plus_years(issued, 10)
+                    expires = plus10[issued]
             if number is not None:
                 did = "D" + ident + "C"
                 out.append(IdDocument(did, "carte nationale d'identité", fmt, number, pid, surname, usage, given, sex,
@@ -523,7 +545,7 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
                 did = "D" + ident + "P"
                 out.append(IdDocument(did, "passeport", "passeport", number, pid, surname, usage, given, sex,
                                       birth_iso, birth_place, di,
-                                      iso[plus_years(issued, 10 if issued - birth >= _ADULT_DAYS else 5)],
+                                      iso[(plus10 if issued - birth >= _ADULT_DAYS else plus5)[issued]],
                                       prefecture[dept],
                                       stamp(issued + ((u[33] * (as_of - issued + 1)) >> 32), u[33] >> 3)))
                 docs.append((did, "passeport", number))
@@ -542,15 +564,14 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
             if first <= as_of - 7:
                 rc = u[38]
                 if first < card_start and (u[37] & 0xFF) < 140:
-                    y = m_abs // 12
-                    number = f"{y % 100:02d}{m_abs % 12 + 1:02d}{dept[:2]}{counter:06d}"
+                    number = yymm[m_abs] + dept[:2] + d3[counter // 1000] + d3[counter % 1000]
                     fmt, issued, expires = "permis_papier", first, None
                 else:
                     issued = first if first >= card_start else card_start + ((rc * (as_of - card_start)) >> 32)
                     di = iso[issued]
                     letters, digits = divmod((card_a * i + card_b) % card_m, 100_000_000)
                     number = f"{di[2:4]}{DOC_LETTERS[letters // 24]}{DOC_LETTERS[letters % 24]}{digits:08d}"
-                    fmt, expires = "permis_carte", iso[plus_years(issued, 15)]
+                    fmt, expires = "permis_carte", iso[plus15[issued]]
                 cats = ["B"]
                 if (rc >> 8 & 0xFF) < (28 if sex == "M" else 8):
                     cats.insert(0, "A")
@@ -602,14 +623,13 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
                     cert = siv_start + seq // _SIV_PER_DAY
                     nn, num = divmod(seq, 999)
                     left, right = divmod(nn, n_right)
-                    plate = f"{siv_left[left]}-{num + 1:03d}-{siv_right[right]}"
+                    plate = siv_left_dash[left] + d3[num + 1] + siv_dash_right[right]
                     plate_format = "SIV"
                     rf = u[b + 4]
                     first = cert if rf < _NEW_CAR else max(cert - 180 - ((rf * 5000) >> 32), fni_lo)
                 first_iso = iso[first]
                 vyear = year_of[first]
-                mcum, mvals = models_by_year[vyear]
-                m = mvals[bisect_right(mcum, u[b + 1])]
+                m = models_flat[vyear][u[b + 1] >> 20]
                 energy = m.energy
                 if energy == "*":
                     re = u[b + 3]
@@ -619,21 +639,20 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
                         energy = "hybride"
                     else:
                         energy = "essence"
-                colour = colour_vals[bisect_right(colour_cum, u[b + 2])]
+                colour = colour_flat[u[b + 2] >> 20]
 
                 # VIN: WMI, model code, 2 variable characters, check digit, year, plant, serial.
                 var, serial = divmod((vin_a * x + vin_b) % vin_m, 1_000_000)
-                v7, v8 = VIN_CHARS[var // 33], VIN_CHARS[var % 33]
+                hi, lo = divmod(serial, 1000)
                 ycode = VIN_YEAR[(vyear - 1980) % 30]
-                check = (vin_fixed[m.index] + vin_v[v7] * 2 + vin_v[v8] * 10 + vin_v[ycode] * 9
-                         + serial_hi[serial // 1000] + serial_lo[serial % 1000]) % 11
-                vin = f"{m.wmi}{m.code}{v7}{v8}{'X' if check == 10 else check}{ycode}{m.plant}{serial:06d}"
+                check = (vin_fixed[m.index] + var_sum[var] + vin_year_sum[ycode] + serial_hi[hi] + serial_lo[lo]) % 11
+                vin = m.head + var_str[var] + check_char[check] + ycode + m.plant + d3[hi] + d3[lo]
 
                 ri = u[b + 6]
                 insured = as_of - 1 - ri % 400 if ri < _UNINSURED else as_of + 1 + ((ri * 364) >> 32)
                 inspection = None
                 if m.category != "MTL":
-                    due = plus_years(first, 4)
+                    due = plus4[first]
                     if due < as_of:
                         due += ((as_of - due) // 730 + 1) * 730
                         if u[b + 7] < _CT_OVERDUE:
@@ -644,7 +663,7 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
                 since = cert if cert > as_of - 3650 else as_of - 3650
                 out.append(VehicleRegistration(vid, plate, plate_format, vin, m.make, m.model, m.category, energy,
                                                colour, first_iso, iso[cert], pid, holder, address, postal, commune,
-                                               insurer_vals[bisect_right(insurer_cum, u[b + 5])], iso[insured],
+                                               insurer_flat[u[b + 5] >> 20], iso[insured],
                                                inspection, stamp(since + ((ru * (as_of - since + 1)) >> 32), ru >> 4)))
                 if u[b + 8] < _STOLEN_VEHICLE:
                     rd, rp = u[b + 10], u[b + 11]
@@ -686,8 +705,7 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
             if ra & 1:   # another surname, same first name
                 aliases = (f"{tail_surname(ra, u[80]).upper()} {given[0]}",)
             else:        # same surname, another first name
-                era = first_names[(sex, era_of[year])]
-                other = era[1][bisect_right(era[0], ra)]
+                other = eras[sex][year][ra >> 18]
                 if other != given[0]:
                     aliases = (f"{surname.upper()} {other}",)
         ref = (ref_a * i + ref_b) % ref_m

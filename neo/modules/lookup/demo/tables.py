@@ -59,6 +59,14 @@ def weighted(weights: Sequence[int], values: Sequence[Any]) -> tuple[list[int], 
     return cum, list(values)
 
 
+def flat(table: tuple[list[int], list[Any]], bits: int) -> list[Any]:
+    """The table expanded to ``2**bits`` cells: ``flat[r >> (32 - bits)]`` picks like ``pick`` up to
+    a rounding of the weights to ``2**-bits`` (faster than a bisection)."""
+    cum, values = table
+    shift = 32 - bits
+    return [values[bisect_right(cum, j << shift)] for j in range(1 << bits)]
+
+
 def pick(table: tuple[list[int], list[Any]], r: int) -> Any:
     return table[1][bisect_right(table[0], r)]
 
@@ -117,6 +125,7 @@ class Model:
     energy: str
     code: str            # VIN positions 4-6
     plant: str           # VIN position 11
+    head: str            # VIN positions 1-6
 
 
 class Tables:
@@ -230,7 +239,8 @@ class Tables:
             make, wmi, model, cat, first, last, weight, energy = line.split("|")
             code = VIN_CHARS[10 + (k * 7) % 23] + VIN_CHARS[(k * 3 + 1) % 33] + VIN_CHARS[10 + (k * 11 + 5) % 23]
             plant = VIN_CHARS[10 + (k * 5) % 23]
-            self.models.append(Model(k, make, wmi, model, cat, int(first), int(last), int(weight), energy, code, plant))
+            self.models.append(Model(k, make, wmi, model, cat, int(first), int(last), int(weight), energy, code, plant,
+                                     wmi + code))
         self.models_by_year = {}
         for year in range(1985, 2031):
             y = min(max(year, 1990), 2026)

@@ -47,7 +47,7 @@ def test_byte_for_byte_golden_digest() -> None:
     assert digest == GOLDEN, digest
 
 
-GOLDEN = "a5b47c65bdd72075dbf572312913b476f7ceb55ae4c52d101c529acf813bff8f"
+GOLDEN = "eb23e08133ca6a7fad998fd597a5560e5f7062f210526352ebb6be27caaa086c"
 
 
 def test_as_of_moves_the_data_with_it() -> None:
