@@ -251,11 +251,13 @@ class ReplicaStatus:
     last_sync_ms: int | None
     last_sync_ok: bool | None
     counts: dict[str, int] = field(default_factory=dict)
+    last_success_ms: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"pending": self.pending, "sent": self.sent, "rejected": self.rejected, "conflicts": self.conflicts,
                 "attachments_pending": self.attachments_pending, "cursor": self.cursor,
-                "last_sync_ms": self.last_sync_ms, "last_sync_ok": self.last_sync_ok, "records": self.counts}
+                "last_sync_ms": self.last_sync_ms, "last_sync_ok": self.last_sync_ok,
+                "last_success_ms": self.last_success_ms, "records": self.counts}
 
 
 # -- payload checks ---------------------------------------------------------------------------------
@@ -646,7 +648,7 @@ class Replica:
             sent_upto = int(sync_sql.meta_get(conn, META_SENT_UPTO) or 0)
             outbox = sync_sql.outbox_counts(conn, sent_upto)
             states = sync_sql.state_counts(conn)
-            meta = sync_sql.meta_get_many(conn, [META_CURSOR, "last_sync_ms", "last_sync_ok"])
+            meta = sync_sql.meta_get_many(conn, [META_CURSOR, "last_sync_ms", "last_sync_ok", "last_success_ms"])
             attachments = sync_sql.attachment_counts(conn)
             return ReplicaStatus(
                 pending=outbox.get("pending", 0), sent=outbox.get("sent", 0), rejected=outbox.get("rejected", 0),
@@ -655,6 +657,7 @@ class Replica:
                 last_sync_ms=int(meta["last_sync_ms"]) if "last_sync_ms" in meta else None,
                 last_sync_ok=(meta["last_sync_ok"] == "1") if "last_sync_ok" in meta else None,
                 counts=sync_sql.record_counts(conn),
+                last_success_ms=int(meta["last_success_ms"]) if "last_success_ms" in meta else None,
             )
 
         return self.store.read(q)

@@ -150,8 +150,11 @@ class SyncEngine:
                 report.duration_s = time.monotonic() - t0
                 try:
                     report.pending = self.replica.pending_count()
-                    self.replica.set_meta({"last_sync_ms": str(int(time.time() * 1000)),
-                                           "last_sync_ok": "1" if report.ok else "0"})
+                    now_ms = str(int(time.time() * 1000))
+                    meta = {"last_sync_ms": now_ms, "last_sync_ok": "1" if report.ok else "0"}
+                    if report.ok:
+                        meta["last_success_ms"] = now_ms  # kept when a later run fails
+                    self.replica.set_meta(meta)
                     if not audited:
                         self._audit_run(report, report.duration_s)
                 except Exception:

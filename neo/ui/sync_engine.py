@@ -45,7 +45,7 @@ class EngineRunner:
     def status(self, session: Session) -> SyncStatus:
         replica = self._replica(session)
         status = replica.status()
-        last = _from_ms(status.last_sync_ms) if status.last_sync_ok else None
+        last = _from_ms(status.last_success_ms) if status.last_success_ms else None
         return SyncStatus(pending=replica.pending_count(), last_sync=last)
 
     def reachable(self, session: Session) -> bool:

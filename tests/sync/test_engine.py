@@ -245,3 +245,19 @@ def test_network_down_keeps_everything(make_device: Any, live: LiveHQ) -> None:
     assert "sync.failed" in [e.action for e in device.session.audit.events()]
     assert device.sync().ok
     assert {device.replica.state("test.events", i) for i in ids} == {"acknowledged"}
+
+
+def test_a_failed_run_keeps_the_last_successful_sync_time(make_device: Any, live: LiveHQ) -> None:
+    unit, sns = new_unit(live)
+    device = make_device(live, unit, sns[0])
+    assert device.sync().ok
+    first = device.replica.status()
+    assert first.last_sync_ok is True and first.last_success_ms == first.last_sync_ms
+    from neo.sync.transport import HqClient
+
+    dead = HqClient("https://127.0.0.1:9", ca_pem=device.link.ca_pem, token=device.link.token, retries=0,
+                    sleep=lambda _s: None, timeout=2)
+    assert not device.sync(dead).ok
+    after = device.replica.status()
+    assert after.last_sync_ok is False
+    assert after.last_success_ms == first.last_success_ms
