@@ -325,10 +325,10 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
     fni_a, fni_b, fni_m = _affine(seed, "fni", _FNI_SPACE)
     vin_a, vin_b, vin_m = _affine(seed, "vin", 33 * 33 * 1_000_000)
     cni_a, cni_b, cni_m = _affine(seed, "cni", _OLD_CNI_MONTHS * 100_000)
-    cnie_a, cnie_b, cnie_m = _affine(seed, "cnie", 33 ** 9)
-    pas_a, pas_b, pas_m = _affine(seed, "passport", 24 * 24 * 100_000)
+    cnie_a, cnie_b, cnie_m = _affine(seed, "cnie", 23 * 33 ** 7 * 10)
+    pas_a, pas_b, pas_m = _affine(seed, "passport", 12 * 24 * 100_000)
     lic_a, lic_b, lic_m = _affine(seed, "licence", _LICENCE_Q * 1_000_000)
-    card_a, card_b, card_m = _affine(seed, "licence-card", 24 * 24 * 100_000_000)
+    card_a, card_b, card_m = _affine(seed, "licence-card", 12 * 24 * 100_000)
     ref_a, ref_b, ref_m = _affine(seed, "refs", 1_000_000)
     imei_a, imei_b, imei_m = _affine(seed, "imei", len(t.phones) * 1_000_000)
     frame_a, frame_b, frame_m = _affine(seed, "frames", 33 ** 8)
@@ -358,6 +358,8 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
     siv_left_dash = [p + "-" for p in t.siv_left]
     siv_dash_right = ["-" + p for p in t.siv_right]
     d3 = [f"{k:03d}" for k in range(1000)]
+    # Licence numbers are all digits: Corsica counts as 20, overseas as 97.
+    licence_dept = {code: "20" if code in ("2A", "2B") else code[:2] for code in t.departments}
     yymm = {m: f"{m // 12 % 100:02d}{m % 12 + 1:02d}" for m in range(1900 * 12, 2062 * 12)}
     n_right = len(siv_dash_right)
     serial_hi, serial_lo = t.vin_serial_hi, t.vin_serial_lo
@@ -524,7 +526,10 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
                 lo = max(cnie_start, birth + 30)
                 if lo < as_of:
                     issued = lo + (((u[29] >> 1) * (as_of - lo)) >> 31)
-                    number = _base33((cnie_a * i + cnie_b) % cnie_m, 9)
+                        # A letter, 7 letters or digits, a digit (never all letters nor all digits).
+                    head, digit = divmod((cnie_a * i + cnie_b) % cnie_m, 10)
+                    first_letter, rest = divmod(head, 33 ** 7)
+                    number = PLATE_LETTERS[first_letter] + _base33(rest, 8)[1:] + d3[digit][2]
                     fmt = "cni_2021"
                     expires = plus10[issued]
             if number is not None:
@@ -550,8 +555,10 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
                                       stamp(issued + ((u[33] * (as_of - issued + 1)) >> 32), u[33] >> 3)))
                 docs.append((did, "passeport", number))
 
-        # Driving licence: category B obtained at 18 or later; a paper licence (YYMM, département,
-        # 6-digit counter) unless obtained or exchanged since September 2013 (a card).
+        # Driving licence: category B obtained at 18 or later. The licence number (12 digits: YYMM
+        # of first issue, département, 6-digit counter) stays when a pink paper licence is
+        # exchanged for a card (since September 2013); a card also has its own title number
+        # (2 digits of the year of issue, 2 letters, 5 digits, like a passport).
         licence = None
         if age >= 18 and u[34] < (_LICENCE if age < 80 else _LICENCE_OLD):
             r = u[35]
@@ -563,14 +570,16 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
             first = month_start.get(m_abs, as_of) + ((u[37] * 28) >> 32)
             if first <= as_of - 7:
                 rc = u[38]
+                number = yymm[m_abs] + licence_dept[dept] + d3[counter // 1000] + d3[counter % 1000]
                 if first < card_start and (u[37] & 0xFF) < 140:
-                    number = yymm[m_abs] + dept[:2] + d3[counter // 1000] + d3[counter % 1000]
-                    fmt, issued, expires = "permis_papier", first, None
+                    fmt, issued, expires, card_number = "permis_papier", first, None, None
                 else:
                     issued = first if first >= card_start else card_start + ((rc * (as_of - card_start)) >> 32)
                     di = iso[issued]
-                    letters, digits = divmod((card_a * i + card_b) % card_m, 100_000_000)
-                    number = f"{di[2:4]}{DOC_LETTERS[letters // 24]}{DOC_LETTERS[letters % 24]}{digits:08d}"
+                    letters, digits = divmod((card_a * i + card_b) % card_m, 100_000)
+                    letters += 288          # passports use the first half of the letter pairs
+                    card_number = di[2:4] + DOC_LETTERS[letters // 24] + DOC_LETTERS[letters % 24] + \
+                        d3[digits // 1000][1:] + d3[digits % 1000]
                     fmt, expires = "permis_carte", iso[plus15[issued]]
                 cats = ["B"]
                 if (rc >> 8 & 0xFF) < (28 if sex == "M" else 8):
@@ -596,7 +605,7 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
                 status = "invalidé (solde de points nul)" if points == 0 else "suspendu" if rs < _SUSPENDED else \
                     "annulé" if rs < _CANCELLED else "valide"
                 since = issued if issued > as_of - 3650 else as_of - 3650
-                licence = DrivingLicence("L" + ident, number, fmt, pid, surname, usage, given, birth_iso, birth_place,
+                licence = DrivingLicence("L" + ident, number, card_number, fmt, pid, surname, usage, given, birth_iso, birth_place,
                                          tuple(cats), iso[first], iso[issued], expires, points, probationary, status,
                                          stamp(since + (((rs >> 1) * (as_of - since + 1)) >> 31), rs >> 9))
                 out.append(licence)

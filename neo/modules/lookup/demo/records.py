@@ -85,10 +85,11 @@ class IdDocument(_Record):
 
 @dataclass(slots=True)
 class DrivingLicence(_Record):
-    """A driving licence: the pink paper one (before 2013) or the card."""
+    """A driving licence: the pink paper one (before September 2013) or the card."""
     FILE: ClassVar[str] = DRIVING_LICENCES
     id: str
-    number: str
+    number: str                  # the licence number, 12 digits (kept when a paper licence is exchanged)
+    card_number: str | None      # the card's own number (NNLLNNNNN), None for a paper licence
     format: str                  # "permis_papier" or "permis_carte"
     person_id: str
     surname: str

@@ -47,7 +47,7 @@ def test_byte_for_byte_golden_digest() -> None:
     assert digest == GOLDEN, digest
 
 
-GOLDEN = "eb23e08133ca6a7fad998fd597a5560e5f7062f210526352ebb6be27caaa086c"
+GOLDEN = "d992ecc6c468e5e076aa995458a470c09dee2d910c17094dcfaa31a9355834f0"
 
 
 def test_as_of_moves_the_data_with_it() -> None:

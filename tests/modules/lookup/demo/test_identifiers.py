@@ -21,10 +21,9 @@ DEPT = r"(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])"
 FNI = re.compile(rf"^(\d{{1,3}} {L}{{2,3}}|\d{{4}} {L}{{2}}) {DEPT}$")
 VIN = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 CNI_1995 = re.compile(rf"^\d{{2}}(0[1-9]|1[0-2]){DEPT}\d?\d{{5}}$")
-CNI_2021 = re.compile(r"^[0-9A-HJ-NPR-Z]{9}$")
+CNI_2021 = re.compile(r"^[A-HJ-NP-TV-Z][0-9A-HJ-NPR-Z]{7}\d$")      # a letter first, a digit last
 PASSPORT = re.compile(r"^\d{2}[A-Z]{2}\d{5}$")
-LICENCE_PAPER = re.compile(r"^\d{2}(0[1-9]|1[0-2])(\d{2}|2A|2B)\d{6}$")
-LICENCE_CARD = re.compile(r"^\d{2}[A-Z]{2}\d{8}$")
+LICENCE = re.compile(r"^\d{2}(0[1-9]|1[0-2])\d{8}$")                 # YYMM, département, counter
 
 
 def _of(sample, file):
@@ -76,8 +75,9 @@ def test_identifiers_are_unique(sample) -> None:
     regs = _of(sample, VEHICLE_REGISTRATIONS)
     assert len({r.plate for r in regs}) == len(regs)
     assert len({r.vin for r in regs}) == len(regs)
-    docs = _of(sample, ID_DOCUMENTS) + _of(sample, DRIVING_LICENCES)
-    assert len({r.number for r in docs}) == len(docs)
+    docs = [r.number for r in _of(sample, ID_DOCUMENTS) + _of(sample, DRIVING_LICENCES)]
+    docs += [r.card_number for r in _of(sample, DRIVING_LICENCES) if r.card_number]
+    assert len(set(docs)) == len(docs)
     objects = _of(sample, STOLEN_OBJECTS)
     serials = [r.serial for r in objects if r.serial_kind != "plaque"]
     assert len(set(serials)) == len(serials)
@@ -99,7 +99,13 @@ def test_document_numbers_have_their_format(sample) -> None:
             assert r.number[:2] == r.issued_on[2:4]
     assert formats["cni_1995"] > 1000 and formats["cni_2021"] > 1000 and formats["passeport"] > 1000
     for r in _of(sample, DRIVING_LICENCES):
-        assert (LICENCE_PAPER if r.format == "permis_papier" else LICENCE_CARD).match(r.number), r.number
+        assert LICENCE.match(r.number), r.number
+        assert r.number[:4] == r.first_issued_on[2:4] + r.first_issued_on[5:7]
+        if r.format == "permis_carte":
+            assert PASSPORT.match(r.card_number) and r.card_number[:2] == r.issued_on[2:4], r.card_number
+            assert r.expires_on > r.issued_on >= "2013-09-16"
+        else:
+            assert r.card_number is None and r.expires_on is None and r.first_issued_on < "2013-09-16"
         assert "B" in r.categories and 0 <= r.points <= 12
 
 
