@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import PydanticSerializationError, to_json
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -93,6 +94,30 @@ def _depth_within(value: Any, limit: int) -> bool:
 
 
 _PAYLOAD_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def encode_parsed_payload(payload: dict[str, Any] | None) -> tuple[str | None, str | None]:
+    """:func:`encode_payload` for a payload parsed from a request body (JSON types only).
+
+    :func:`pydantic_core.to_json` writes the same compact text about four times faster
+    than :mod:`json`; numbers in exponent form may be spelled differently (``1e-7`` for
+    ``1e-07``), same value. What it would write differently in meaning (NaN, infinities)
+    or cannot write takes the :mod:`json` path, which refuses it as before.
+    """
+    if payload is None:
+        return None, None
+    try:
+        raw = to_json(payload, inf_nan_mode="constants")
+    except (PydanticSerializationError, ValueError, TypeError, RecursionError):
+        raw = None
+    if raw is not None and b"NaN" not in raw and b"Infinity" not in raw:
+        if raw.count(b"{") + raw.count(b"[") > protocol.MAX_PAYLOAD_DEPTH and not _depth_within(
+                payload, protocol.MAX_PAYLOAD_DEPTH):
+            return None, "payload_too_deep"
+        if len(raw) > protocol.MAX_PAYLOAD_BYTES:
+            return None, "payload_too_large"
+        return raw.decode("utf-8"), None
+    return encode_payload(payload)
 
 
 def encode_payload(payload: dict[str, Any] | None) -> tuple[str | None, str | None]:
@@ -411,7 +436,7 @@ class Headquarters:
         mutations, one of the records concerned, then one bulk write per table.
         """
         now = utcnow()
-        encoded = [encode_payload(m.payload) for m in mutations]
+        encoded = [encode_parsed_payload(m.payload) for m in mutations]
 
         def tx(conn: Connection) -> list[dict[str, Any]]:
             seq = start_seq = sync_sql.lock_sequence(conn)
