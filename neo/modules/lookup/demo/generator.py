@@ -456,7 +456,7 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
         given_list = [first_given]
         if n > 1:
             era = sex_eras[year - 30]     # later given names: often the grandparents'
-            for k in range(9, 7 + n):
+            for k in range(9, 8 + n):
                 w = u[k]
                 if own is not None and (w & 0xFF) < _OWN_FIRST_NAME:
                     name = own[w >> 20]

@@ -47,7 +47,7 @@ def test_byte_for_byte_golden_digest() -> None:
     assert digest == GOLDEN, digest
 
 
-GOLDEN = "d992ecc6c468e5e076aa995458a470c09dee2d910c17094dcfaa31a9355834f0"
+GOLDEN = "827ebdc73443fb40f5a649538dfbdee0b25c2f817fa7f3a2327dcb860c356de8"
 
 
 def test_as_of_moves_the_data_with_it() -> None:

@@ -47,6 +47,8 @@ def test_names_carry_particles_compounds_and_accents(sample) -> None:
     assert any("-" in n and not n.startswith("Saint-") for n in names)     # double names
     assert any("--" in n for n in names)                                    # 2005-2010 civil status
     assert {"Lefèvre", "Noël", "Guérin", "François"} <= set(names)
+    counts = Counter(len(p.given_names) for p in _persons(sample))
+    assert counts[2] > counts[3] > counts[1] > counts[4] > 0       # civil status: mostly two or three
     given = Counter(g for p in _persons(sample) for g in p.given_names)
     assert {"Jean-Pierre", "Marie-Claire", "Hélène", "Gaël", "Anaïs"} <= set(given)
     assert len(given) > 400
