@@ -88,7 +88,9 @@ _USAGE = _pm(450_000)
 _LOCAL = _pm(250_000)
 _SAME_BIRTH_COMMUNE = _pm(400_000)
 _PIED_NOIR = _pm(30_000)
-_MONACO = _pm(920_000)         # above this, a resident of the Alpes-Maritimes was born in Monaco
+_MONACO = _pm(850_000)         # above this, a resident of Monaco's neighbours was born there (its hospital)
+_MONACO_NEIGHBOURS = frozenset(("Beausoleil", "Cap-d'Ail", "La Turbie", "Roquebrune-Cap-Martin", "Menton",
+                                "Èze", "Gorbio", "Sainte-Agnès", "Castellar", "Castillon"))
 _BORN_HERE_FOREIGN = _pm(80_000)
 _CNI_ADULT, _CNI_MINOR = _pm(920_000), _pm(550_000)
 _CNIE_SHARE = _pm(350_000)
@@ -106,9 +108,9 @@ _CT_OVERDUE = _pm(50_000)
 _STOLEN_VEHICLE = _pm(10_000)
 _STOLEN_DOC = _pm(6_000)
 _STOLEN_OBJECT = _pm(8_000)
-# Wanted: per million by sex, scaled by age (16-25, 26-45, 46-65, over 65).
-_WANTED = {"M": 12_400, "F": 3_100}
-_WANTED_AGE = ((26, 16), (46, 13), (66, 6), (200, 1))   # (below this age, factor / 10)
+# Wanted: per million by sex, scaled by age (16-25, 26-45, 46-65, 66-75, over 75).
+_WANTED = {"M": 12_500, "F": 3_100}
+_WANTED_AGE = ((26, 16), (46, 13), (66, 6), (76, 1), (200, 0))   # (below this age, factor / 10)
 _MISSING = {"child": _pm(150), "minor": _pm(12_000), "adult": _pm(1_000), "elderly": _pm(6_000)}
 
 _WANTED_REASONS = (
@@ -492,7 +494,7 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
         elif origin is None and year <= 1962 and r < _PIED_NOIR:
             birth_place, birth_dept, birth_country = ("Alger", "Oran", "Constantine", "Bône")[u[14] & 3], "99", \
                 "Algérie"
-        elif dept == "06" and r > _MONACO:
+        elif r > _MONACO and commune in _MONACO_NEIGHBOURS:
             birth_place, birth_dept, birth_country = "Monaco", "99", "Monaco"
         else:
             bc = home if u[13] < _SAME_BIRTH_COMMUNE else all_flat[u[14] >> 16]
@@ -687,7 +689,7 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
                                              stamp(stolen + (((ru >> 2) * (as_of - stolen + 1)) >> 30), rp >> 9)))
 
         # Hot files.
-        if age >= 16 and u[78] < wanted_thr[sex][0 if age < 26 else 1 if age < 46 else 2 if age < 66 else 3]:
+        if age >= 16 and u[78] < wanted_thr[sex][0 if age < 26 else 1 if age < 46 else 2 if age < 66 else 3 if age < 76 else 4]:
             out.append(wanted(i, u, ident, pid, surname, usage, given, sex, birth_iso, birth_place, year, dept))
         mkind = "child" if age < 13 else "minor" if age < 18 else "adult" if age < 75 else "elderly"
         if u[83] < _MISSING[mkind]:

@@ -47,7 +47,7 @@ def test_byte_for_byte_golden_digest() -> None:
     assert digest == GOLDEN, digest
 
 
-GOLDEN = "827ebdc73443fb40f5a649538dfbdee0b25c2f817fa7f3a2327dcb860c356de8"
+GOLDEN = "42b5fc6df406fbfc68ea59cd00991021047e8111757b310606b36231de0c7ab0"
 
 
 def test_as_of_moves_the_data_with_it() -> None:
