@@ -46,6 +46,17 @@ class DemoError(Exception):
     pass
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: HQ gets SIGTERM if the demo process dies, however it dies."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
 def _hq_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "neo.hq.cli", *args]
 
@@ -84,7 +95,7 @@ class EmbeddedHQ:
         log = open(self.data_dir / "serve.log", "ab")
         self.proc = subprocess.Popen(
             _hq_cmd("serve", "--data-dir", str(self.data_dir), "--port", str(self.port), "--log-level", "warning"),
-            stdout=log, stderr=log,
+            stdout=log, stderr=log, preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
         ca_file = self.data_dir / "tls" / "ca.pem"
         deadline = time.monotonic() + timeout
@@ -152,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reset", action="store_true", help="erase the demo tablet and HQ first")
     parser.add_argument("--local", action="store_true", help="no HQ: provision the officers on the device")
     args = parser.parse_args(argv)
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup below (HQ stops)
     data_dir: Path = args.data_dir
     if args.reset:
         for d in (data_dir, args.hq_dir):
