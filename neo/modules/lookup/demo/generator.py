@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from functools import cache
 from math import gcd
+from typing import Any
 
 from .records import (
     DrivingLicence,
@@ -299,6 +300,30 @@ def _calendar() -> tuple[list[int], list[int], dict[int, int], dict[int, list[in
 
 
 @cache
+def _flat_tables() -> dict[str, Any]:
+    """The sampling tables expanded for direct indexing (seed-independent, built once)."""
+    t = tables()
+    era_of = {y: min(max((y - 1900) // 5, 0), 26) for y in range(1800, 2100)}
+    era_flat = {key: flat(table, 14) for key, table in t.first_names.items()}
+    return {
+        "eras": {sex: {y: era_flat[(sex, era_of[y])] for y in range(1800, 2100)} for sex in ("M", "F")},
+        "band": flat(weighted(_AGE_BANDS, range(len(_AGE_BANDS))), 14),
+        "origin": flat(t.origin_table, 14),
+        "own": {(key, sex): flat(o.male if sex == "M" else o.female, 12) for key, o in t.origins.items()
+                for sex in ("M", "F")},
+        "surnames": {key: flat(o.surnames, 12) for key, o in t.origins.items()},
+        "top": flat(t.top_surnames, 16),
+        "bucket": flat(t.tail_buckets, 12),
+        "local": flat(t.local_communes, 16),
+        "all": flat(t.all_communes, 16),
+        "kind": flat(t.street_kinds, 12),
+        "models": {year: flat(table, 12) for year, table in t.models_by_year.items()},
+        "colour": flat(t.colours, 12),
+        "insurer": flat(t.insurers, 12),
+    }
+
+
+@cache
 def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
     t = tables()
     epoch = t.epoch
@@ -309,15 +334,14 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
     times = t.times
 
     year_of, month_of, month_start, plus = _calendar()
-    era_of = {y: min(max((y - 1900) // 5, 0), 26) for y in range(1800, 2100)}
-    era_flat = {key: flat(table, 14) for key, table in t.first_names.items()}
-    eras = {sex: {y: era_flat[(sex, era_of[y])] for y in range(1800, 2100)} for sex in ("M", "F")}
+    ft = _flat_tables()
+    eras = ft["eras"]
     plus4, plus5, plus10, plus15 = plus[4], plus[5], plus[10], plus[15]
 
     def stamp(dn: int, r: int) -> str:
         return iso[dn] + times[r & 4095]
 
-    band_flat = flat(weighted(_AGE_BANDS, range(len(_AGE_BANDS))), 14)
+    band_flat = ft["band"]
 
     siv_start = _SIV_START.toordinal() - epoch
     card_start = _CARD_LICENCE_START.toordinal() - epoch
@@ -335,27 +359,26 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
     imei_a, imei_b, imei_m = _affine(seed, "imei", len(t.phones) * 1_000_000)
     frame_a, frame_b, frame_m = _affine(seed, "frames", 33 ** 8)
 
-    origin_flat = flat(t.origin_table, 14)
+    origin_flat = ft["origin"]
     origins = t.origins
-    own_flat = {(key, sex): flat(o.male if sex == "M" else o.female, 12) for key, o in origins.items()
-                for sex in ("M", "F")}
-    surnames_flat = {key: flat(o.surnames, 12) for key, o in origins.items()}
-    top_flat = flat(t.top_surnames, 16)
+    own_flat = ft["own"]
+    surnames_flat = ft["surnames"]
+    top_flat = ft["top"]
     part_cum, part_vals = t.particles
-    bucket_flat = flat(t.tail_buckets, 12)
+    bucket_flat = ft["bucket"]
     roots, endings, forms = t.tail_roots, t.tail_endings, t.tail_forms
     n_endings, tail_base = len(endings), t.tail_base
-    local_flat = flat(t.local_communes, 16)
-    all_flat = flat(t.all_communes, 16)
+    local_flat = ft["local"]
+    all_flat = ft["all"]
     all_cum, all_vals = t.all_communes
-    kind_flat = flat(t.street_kinds, 12)
+    kind_flat = ft["kind"]
     street_names = t.street_names
     n_streets = len(street_names)
     departments = t.departments
     prefecture = {code: "Préfecture " + d.de_form for code, d in departments.items()}
-    models_flat = {year: flat(table, 12) for year, table in t.models_by_year.items()}
-    colour_flat = flat(t.colours, 12)
-    insurer_flat = flat(t.insurers, 12)
+    models_flat = ft["models"]
+    colour_flat = ft["colour"]
+    insurer_flat = ft["insurer"]
     diesel, hybrid = t.diesel_by_year, t.hybrid_by_year
     siv_left_dash = [p + "-" for p in t.siv_left]
     siv_dash_right = ["-" + p for p in t.siv_right]
