@@ -528,7 +528,6 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
         out: list[Record] = [Person(pid, surname, usage, given, sex, birth_iso, birth_place, birth_dept,
                                     birth_country, nationality, address, postal, commune, dept,
                                     stamp(as_of - ((u[25] * 1800) >> 32), u[26]))]
-        docs = []     # (record id, type, number): what may be declared lost or stolen
 
         # Identity card: the 1995 model (YYMM of issue, département and office, 5-digit counter),
         # unless it was renewed or first issued since August 2021 (9 characters).
@@ -562,7 +561,6 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
                 out.append(IdDocument(did, "carte nationale d'identité", fmt, number, pid, surname, usage, given, sex,
                                       birth_iso, birth_place, iso[issued], iso[expires], prefecture[dept],
                                       stamp(issued + ((u[30] * (as_of - issued + 1)) >> 32), u[30] >> 3)))
-                docs.append((did, "carte nationale d'identité", number))
 
         # Passport: NNLLNNNNN, the first two digits being the year of issue.
         if u[31] < (_PASSPORT_ADULT if age >= 18 else _PASSPORT_MINOR):
@@ -578,7 +576,6 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
                                       iso[(plus10 if issued - birth >= _ADULT_DAYS else plus5)[issued]],
                                       prefecture[dept],
                                       stamp(issued + ((u[33] * (as_of - issued + 1)) >> 32), u[33] >> 3)))
-                docs.append((did, "passeport", number))
 
         # Driving licence: category B obtained at 18 or later. The licence number (12 digits: YYMM
         # of first issue, département, 6-digit counter) stays when a pink paper licence is
@@ -634,7 +631,6 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
                                          tuple(cats), iso[first], iso[issued], expires, points, probationary, status,
                                          stamp(since + (((rs >> 1) * (as_of - since + 1)) >> 31), rs >> 9))
                 out.append(licence)
-                docs.append((licence.id, "permis de conduire", number))
 
         # Vehicles (held by licence holders, and by a few people without one).
         nveh = 0
@@ -717,14 +713,18 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
         mkind = "child" if age < 13 else "minor" if age < 18 else "adult" if age < 75 else "elderly"
         if u[83] < _MISSING[mkind]:
             out.append(missing(i, u, ident, pid, surname, given, sex, birth_iso, birth_place, age, home, mkind))
-        if docs and u[87] < _STOLEN_DOC:
-            did, dtype, number = docs[(u[88] * len(docs)) >> 32]
-            declared = as_of - ((u[89] * 720) >> 32)
-            out.append(StolenDocument("T" + ident + "0", did, dtype, number, pid,
-                                      (usage or surname).upper() + " " + first_given, birth_iso,
-                                      "volé" if (u[88] & 0xFF) < 100 else "perdu", iso[declared],
-                                      service(commune, dept, u[90]), _DOC_INSTRUCTION,
-                                      stamp(declared + ((u[91] * (as_of - declared + 1)) >> 32), u[91] >> 5)))
+        if u[87] < _STOLEN_DOC:      # one of the person's documents declared lost or stolen
+            docs = [(r.id, r.document_type, r.number) for r in out if type(r) is IdDocument]
+            if licence is not None:
+                docs.append((licence.id, "permis de conduire", licence.number))
+            if docs:
+                did, dtype, number = docs[(u[88] * len(docs)) >> 32]
+                declared = as_of - ((u[89] * 720) >> 32)
+                out.append(StolenDocument("T" + ident + "0", did, dtype, number, pid,
+                                          (usage or surname).upper() + " " + first_given, birth_iso,
+                                          "volé" if (u[88] & 0xFF) < 100 else "perdu", iso[declared],
+                                          service(commune, dept, u[90]), _DOC_INSTRUCTION,
+                                          stamp(declared + ((u[91] * (as_of - declared + 1)) >> 32), u[91] >> 5)))
         if u[92] < _STOLEN_OBJECT:
             out.append(stolen_object(i, u, ident, pid, commune, out))
         return out
