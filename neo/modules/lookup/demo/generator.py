@@ -709,7 +709,8 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
 
         # Hot files.
         if age >= 16 and u[78] < wanted_thr[sex][0 if age < 26 else 1 if age < 46 else 2 if age < 66 else 3 if age < 76 else 4]:
-            out.append(wanted(i, u, ident, pid, surname, usage, given, sex, birth_iso, birth_place, year, dept))
+            out.append(wanted(i, u, ident, pid, surname, usage, given, sex, birth_iso, birth_place, year, dept,
+                              nationality))
         mkind = "child" if age < 13 else "minor" if age < 18 else "adult" if age < 75 else "elderly"
         if u[83] < _MISSING[mkind]:
             out.append(missing(i, u, ident, pid, surname, given, sex, birth_iso, birth_place, age, home, mkind))
@@ -729,8 +730,11 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
             out.append(stolen_object(i, u, ident, pid, commune, out))
         return out
 
-    def wanted(i, u, ident, pid, surname, usage, given, sex, birth_iso, birth_place, year, dept) -> WantedPerson:
+    def wanted(i, u, ident, pid, surname, usage, given, sex, birth_iso, birth_place, year, dept,
+               nationality) -> WantedPerson:
         reason, category, instruction = wanted_vals[bisect_right(wanted_cum, u[79])]
+        if category == "IT" and nationality == "française":     # a ban from France is for foreigners
+            reason, category, instruction = wanted_vals[2]
         danger = _DANGER if (u[80] & 0xFF) < 20 else None
         registered = as_of - ((u[81] * 1500) >> 32)
         aliases: tuple[str, ...] = ()

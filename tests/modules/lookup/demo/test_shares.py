@@ -35,8 +35,11 @@ def test_hot_records_say_what_to_do(sample) -> None:
     instructions = {r.instruction for r in wanted}
     assert "Interpeller et aviser le parquet" in instructions
     assert any(i.startswith("Signaler sans intervenir") for i in instructions)
+    nationality = {r.id: r.nationality for r in sample.records if r.FILE == PERSONS}
     for r in wanted:
         assert r.reference.startswith("FPR ") and r.registered_on <= r.updated_at[:10]
+        if r.category == "IT":          # only a foreigner can be banned from France
+            assert nationality[r.person_id] != "française"
     for r in sample.records:
         if r.FILE in (MISSING_PERSONS, STOLEN_VEHICLES, STOLEN_OBJECTS, STOLEN_DOCUMENTS):
             assert r.instruction
