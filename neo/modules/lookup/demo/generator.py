@@ -328,8 +328,8 @@ def _build(seed: int, as_of_date: date) -> Callable[[int, array], list[Record]]:
     t = tables()
     epoch = t.epoch
     as_of = as_of_date.toordinal() - epoch          # day numbers count from 1900-01-01
-    if not (_CNIE_START.toordinal() - epoch < as_of < date(2050, 1, 1).toordinal() - epoch):
-        raise ValueError("as_of must be between August 2021 and 2050")
+    if not (_CNIE_START.toordinal() - epoch < as_of < date(2045, 1, 1).toordinal() - epoch):
+        raise ValueError("as_of must be after 2 August 2021 and before 2045")
     iso = t.iso
     times = t.times
 

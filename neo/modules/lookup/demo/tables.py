@@ -242,7 +242,7 @@ class Tables:
             self.models.append(Model(k, make, wmi, model, cat, int(first), int(last), int(weight), energy, code, plant,
                                      wmi + code))
         self.models_by_year = {}
-        for year in range(1985, 2031):
+        for year in range(1985, 2046):
             y = min(max(year, 1990), 2026)
             ms = [m for m in self.models if m.first <= y <= m.last]
             self.models_by_year[year] = weighted([m.weight for m in ms], ms)
@@ -251,7 +251,7 @@ class Tables:
 
         def by_year(points: tuple[tuple[int, int], ...]) -> dict[int, int]:
             out = {}
-            for year in range(1985, 2031):
+            for year in range(1985, 2046):
                 v = 0
                 for y, pm in points:
                     if year >= y:

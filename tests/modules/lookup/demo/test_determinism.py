@@ -54,6 +54,11 @@ def test_as_of_moves_the_data_with_it() -> None:
     a = next(iter(generate(5, 1)))
     b = next(iter(generate(5, 1, as_of=date(2027, 11, 1))))
     assert a.birth_date != b.birth_date
+    for as_of in (date(2021, 8, 3), date(2044, 12, 31)):      # the ends of the supported range
+        records = list(generate(5, 3_000, as_of=as_of))
+        assert max(r.updated_at[:10] for r in records) <= as_of.isoformat()
+    with pytest.raises(ValueError):
+        list(generate(5, 1, as_of=date(2045, 1, 1)))
 
 
 @pytest.mark.parametrize("args", [(1, -1, 0, None), (1, 10, 5, 4), (1, 10, 0, 11), (1, MAX_PERSONS + 1, 0, 1)])
