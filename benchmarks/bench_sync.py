@@ -10,8 +10,9 @@ HTTP stack to a minimal endpoint that does nothing with them.
 2. The device writes N records to its replica (``put_many``, 1000 per transaction: not
    timed as sync, reported as ``local_write``), enrols with a code HQ made, then runs one
    ``SyncEngine.run_once()``: push the N records (1000 per batch), then pull from cursor 0
-   (its own N records come back, as they do in real use: HQ does not filter by origin),
-   audit trail and roster. ``records_per_s`` = N / duration of that run.
+   (with ``exclude_own``, as the engine does: HQ leaves out the N records this device
+   wrote, so the pull only moves the cursor past them), audit trail and roster.
+   ``records_per_s`` = N / duration of that run.
 3. A second, fresh device of the same unit runs one sync (``pull_only``): it has nothing
    to push and every pulled change is new to it.
    ``hq_cpu_s`` and ``device_cpu_s`` are the CPU seconds HQ's process and the device's
@@ -223,7 +224,7 @@ def _run_once(workdir: Path, db_url: str, n: int) -> dict[str, Any]:
         out["sync_s"] = time.perf_counter() - t
         out["device_cpu_s"] = time.process_time() - dev_cpu
         out["hq_cpu_s"] = _cpu_seconds(info["pid"]) - hq_cpu
-        if not report.ok or report.acknowledged != n or report.pulled < n:
+        if not report.ok or report.acknowledged != n or replica.cursor()[0] < n:
             raise RuntimeError(f"the sync did not complete: {report.as_dict()}")
         out["push_s"] = marks.get("pull", 0) - marks.get("push", 0)
         out["pull_s"] = marks.get("audit", marks.get("conflicts", 0)) - marks.get("pull", 0)

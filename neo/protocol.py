@@ -418,6 +418,10 @@ class Change(_Response):
 
 
 class PullResponse(_Response):
+    """A page of ``GET /sync/pull?since=&limit=[&exclude_own=true]``. With ``exclude_own``
+    HQ leaves out records whose current version the asking device wrote (it holds them);
+    ``next_cursor`` still moves past them, so a page may be empty with a larger cursor."""
+
     changes: list[Change]
     next_cursor: int = Field(description="pass it as since= next time; store it with the applied page")
     has_more: bool

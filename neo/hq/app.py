@@ -227,9 +227,12 @@ def create_app(config: HQConfig, *, hq: Headquarters | None = None) -> FastAPI:
         device: CurrentDevice,
         since: Annotated[int, Query(ge=0, le=2**62, description="the cursor from the last page applied (0 at first)")] = 0,
         limit: Annotated[int, Query(ge=1, le=protocol.MAX_PULL_LIMIT)] = protocol.DEFAULT_PULL_LIMIT,
+        exclude_own: Annotated[bool, Query(description=(
+            "leave out records whose current version this device wrote (it holds them); "
+            "the cursor still moves past them"))] = False,
     ) -> Any:
         """Changes visible to the device's unit after ``since``, in server-sequence order."""
-        return Response(service.pull(device, since, limit), media_type=JSON_TYPE)
+        return Response(service.pull(device, since, limit, exclude_own=exclude_own), media_type=JSON_TYPE)
 
     @app.get(f"{API}/conflicts", tags=["sync"], responses=ERRORS)
     def open_conflicts(device: CurrentDevice) -> Any:

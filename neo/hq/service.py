@@ -575,14 +575,20 @@ class Headquarters:
             raise
 
     # == pull ============================================================================
-    def pull(self, device: Device, since: int, limit: int) -> bytes:
-        """A page of changes as a ready-to-send JSON body (see :class:`neo.protocol.PullResponse`)."""
+    def pull(self, device: Device, since: int, limit: int, *, exclude_own: bool = False) -> bytes:
+        """A page of changes as a ready-to-send JSON body (see :class:`neo.protocol.PullResponse`).
+
+        ``exclude_own``: leave out records whose current version this device wrote (it
+        holds them already). The cursor still moves past them: a page is chosen among the
+        records left, and the last page's cursor is the sequence read first.
+        """
 
         def tx(conn: Connection) -> tuple[list[str], int | None, bool, int]:
             # Read the sequence first: every record at or below it is committed and will be
             # seen by the page query, so an empty tail can move the cursor up to it.
             top = sync_sql.current_sequence(conn)
-            texts, last, more = sync_sql.pull_page(conn, since=since, limit=limit, audiences=device.audiences)
+            texts, last, more = sync_sql.pull_page(conn, since=since, limit=limit, audiences=device.audiences,
+                                                   exclude_origin=device.id if exclude_own else None)
             return texts, last, more, top
 
         texts, last, has_more, top = self.db.read(tx)

@@ -17,7 +17,8 @@ Order of a run:
    rejected; a batch too large is split;
 3. pull — pages since the cursor until ``has_more`` is false, each page applied with its
    cursor in one transaction (the next page is fetched while the previous is applied);
-   a new HQ epoch restarts from 0;
+   HQ leaves out the records whose current version this device wrote (``exclude_own``:
+   the device holds them); a new HQ epoch restarts from 0, taking everything HQ has;
 4. conflicts — when the device holds conflicts, HQ's open conflicts settle the ones
    resolved elsewhere and fill in HQ's side;
 5. audit — a ``sync.run`` event, then the device's audit events HQ has not acknowledged;
@@ -91,7 +92,8 @@ class SyncEngine:
     def __init__(self, session: Session, client: HqClient, replica: Replica, *, batch: int = protocol.MAX_PUSH_BATCH,
                  pull_limit: int = protocol.DEFAULT_PULL_LIMIT, audit_batch: int = 1000,
                  max_batch_bytes: int = MAX_BATCH_BYTES, progress: Progress | None = None,
-                 on_roster: Callable[[list[protocol.RosterEntry]], None] | None = None) -> None:
+                 on_roster: Callable[[list[protocol.RosterEntry]], None] | None = None,
+                 exclude_own: bool = True) -> None:
         if not 1 <= batch <= protocol.MAX_PUSH_BATCH:
             raise ValueError(f"batch must be 1..{protocol.MAX_PUSH_BATCH}")
         if not 1 <= pull_limit <= protocol.MAX_PULL_LIMIT:
@@ -105,6 +107,8 @@ class SyncEngine:
         self.max_batch_bytes = max_batch_bytes
         self.progress = progress
         self.on_roster = on_roster
+        self.exclude_own = exclude_own
+        """Ask HQ to leave out of pulls the records whose current version this device wrote."""
         self._run_lock = threading.Lock()
 
     @property
@@ -321,7 +325,14 @@ class SyncEngine:
     def _pull(self, report: SyncReport) -> None:
         since, epoch = self.replica.cursor()
         self._progress("pull", 0, None)
-        raw = self.client.pull_bytes(since, self.pull_limit)
+        # After an epoch change HQ's copy of our own records may differ from ours (a
+        # restored database): that run takes everything HQ has, own writes included.
+        exclude_own = self.exclude_own
+
+        def fetch(cursor: int) -> bytes:
+            return self.client.pull_bytes(cursor, self.pull_limit, exclude_own=exclude_own)
+
+        raw = fetch(since)
         while True:
             page: protocol.PullResponse | None = None
             tail = pull_tail(raw)
@@ -335,7 +346,8 @@ class SyncEngine:
                 self.replica.reset_cursor(page_epoch)
                 report.epoch_changed = True
                 epoch, since = page_epoch, 0
-                raw = self.client.pull_bytes(0, self.pull_limit)
+                exclude_own = False
+                raw = fetch(0)
                 continue
             epoch = page_epoch
             fut: Future[PullTally | None] = self.store.submit(
@@ -343,13 +355,13 @@ class SyncEngine:
             next_raw: bytes | None = None
             try:
                 if has_more:  # the next page travels while the writer parses and applies this one
-                    next_raw = self.client.pull_bytes(next_cursor, self.pull_limit)
+                    next_raw = fetch(next_cursor)
             finally:
                 tally = fut.result()
             if tally is None:
                 # Someone else (another sync) applied this page and moved the cursor.
                 since, epoch = self.replica.cursor()
-                raw = self.client.pull_bytes(since, self.pull_limit)
+                raw = fetch(since)
                 continue
             report.pulled += tally.received
             report.applied += tally.applied

@@ -344,12 +344,19 @@ class HqClient:
         (:func:`parse_push` parses it, on whichever thread suits the caller)."""
         return self.request("POST", f"{API}/sync/push", body=body, gzipped=gzipped).content
 
-    def pull(self, since: int = 0, limit: int = protocol.DEFAULT_PULL_LIMIT) -> protocol.PullResponse:
-        return parse_pull(self.pull_bytes(since, limit))
+    def pull(self, since: int = 0, limit: int = protocol.DEFAULT_PULL_LIMIT, *,
+             exclude_own: bool = False) -> protocol.PullResponse:
+        return parse_pull(self.pull_bytes(since, limit, exclude_own=exclude_own))
 
-    def pull_bytes(self, since: int = 0, limit: int = protocol.DEFAULT_PULL_LIMIT) -> bytes:
-        """A pull page, unparsed (:func:`parse_pull`, :func:`pull_tail`)."""
-        return self.request("GET", f"{API}/sync/pull", params={"since": int(since), "limit": int(limit)}).content
+    def pull_bytes(self, since: int = 0, limit: int = protocol.DEFAULT_PULL_LIMIT, *,
+                   exclude_own: bool = False) -> bytes:
+        """A pull page, unparsed (:func:`parse_pull`, :func:`pull_tail`). ``exclude_own``:
+        HQ leaves out records whose current version this device wrote (an HQ that does
+        not know the option ignores it and sends them: the result is the same)."""
+        params: dict[str, Any] = {"since": int(since), "limit": int(limit)}
+        if exclude_own:
+            params["exclude_own"] = "true"
+        return self.request("GET", f"{API}/sync/pull", params=params).content
 
     def conflicts(self) -> list[dict[str, Any]]:
         response = self.request("GET", f"{API}/conflicts")

@@ -25,12 +25,14 @@ def push(client: httpx.Client, mutations: list[dict[str, Any]]) -> list[dict[str
     return results
 
 
-def pull_all(client: httpx.Client, since: int = 0, limit: int = 1000) -> tuple[list[dict[str, Any]], int, int]:
+def pull_all(client: httpx.Client, since: int = 0, limit: int = 1000,
+             exclude_own: bool | None = None) -> tuple[list[dict[str, Any]], int, int]:
     """Every change after ``since``: (changes, final cursor, pages)."""
     changes: list[dict[str, Any]] = []
     pages = 0
+    extra = {} if exclude_own is None else {"exclude_own": "true" if exclude_own else "false"}
     while True:
-        r = client.get("/api/v1/sync/pull", params={"since": since, "limit": limit})
+        r = client.get("/api/v1/sync/pull", params={"since": since, "limit": limit, **extra})
         assert r.status_code == 200, r.text
         page = protocol.PullResponse.model_validate(r.json())
         pages += 1
@@ -129,6 +131,40 @@ def test_empty_pages_move_the_cursor_past_invisible_records(make_device: Any) ->
     push(a.client(), [a.mutation("test.events") for _ in range(3)])
     changes, cursor_b2, _ = pull_all(b.client(), since=cursor_b)
     assert changes == [] and cursor_b2 > cursor_b
+
+
+def test_pull_can_leave_out_the_devices_own_writes(make_device: Any) -> None:
+    a = make_device()
+    b = make_device(a.unit)
+    ca, cb = a.client(), b.client()
+    _, start, _ = pull_all(ca)
+    own = [a.mutation("test.notes", {"i": i}) for i in range(5)]
+    push(ca, own[:3])
+    theirs = b.mutation("test.events", {"from": "b"})
+    push(cb, [theirs])
+    push(ca, own[3:])
+    # b edits one of a's records: its current version is b's, so a gets it.
+    b.clock.observe(own[1]["version"])
+    edit = b.mutation("test.notes", {"i": 1, "by": "b"}, record_id=own[1]["record_id"],
+                      base_version=own[1]["version"])
+    assert push(cb, [edit])[0]["status"] == "applied"
+    full, cursor_full, _ = pull_all(ca, since=start)
+    assert {ch["record_id"] for ch in full} == {m["record_id"] for m in own} | {theirs["record_id"]}
+    for limit in (1, 2, 1000):
+        changes, cursor, _ = pull_all(ca, since=start, limit=limit, exclude_own=True)
+        assert [ch["record_id"] for ch in changes] == [theirs["record_id"], edit["record_id"]]
+        assert changes[1]["payload"] == {"i": 1, "by": "b"}
+        # The cursor still moves past the records left out.
+        assert cursor == cursor_full
+        assert pull_all(ca, since=cursor, exclude_own=True)[0] == []
+    # Off by default and when false; b gets a's records but not the one it rewrote.
+    assert pull_all(ca, since=start, exclude_own=False)[0] == full
+    seen_by_b = {ch["record_id"] for ch in pull_all(cb, exclude_own=True)[0]}
+    assert {m["record_id"] for m in own} - seen_by_b == {edit["record_id"]}
+    # Only the caller's own writes are left out, whatever the page size.
+    page = ca.get("/api/v1/sync/pull", params={"since": start, "limit": 1, "exclude_own": "true"}).json()
+    assert [ch["record_id"] for ch in page["changes"]] == [theirs["record_id"]] and page["has_more"] is True
+    assert_error(ca.get("/api/v1/sync/pull", params={"exclude_own": "maybe"}), 422, "rejected", "invalid")
 
 
 def test_hq_authoritative_collections_refuse_device_writes(device: DeviceHandle, live: LiveHQ) -> None:

@@ -198,8 +198,9 @@ def test_roster_and_progress(pair: tuple[Device, Device], live: LiveHQ) -> None:
     seen: list[list[protocol.RosterEntry]] = []
     phases: list[tuple[str, int, int | None]] = []
     a.replica.put_many("test.events", [(None, {"n": i}) for i in range(25)])
+    # exclude_own off: the device's own 25 records come back, in pages of 10.
     engine = SyncEngine(a.session, a.client(), a.replica, batch=10, pull_limit=10, on_roster=seen.append,
-                        progress=lambda *p: phases.append(p))
+                        progress=lambda *p: phases.append(p), exclude_own=False)
     report = engine.run_once()
     assert report.ok and report.roster == 2
     (roster,) = seen
@@ -229,6 +230,40 @@ def test_a_new_hq_epoch_restarts_the_pull(pair: tuple[Device, Device], live: Liv
     report = b.sync()
     assert report.ok and report.epoch_changed and report.pulled >= 5 and report.applied == 0
     assert b.replica.cursor()[1] == live.hq.epoch
+
+
+def test_a_device_does_not_pull_back_its_own_writes(pair: tuple[Device, Device], live: LiveHQ) -> None:
+    a, b = pair
+    assert a.sync().ok and b.sync().ok
+    b.replica.put_many("test.events", [(None, {"par": "b", "n": i}) for i in range(3)])
+    assert b.sync().ok
+    note = a.replica.put("test.notes", None, {"titre": "ronde", "v": 1})
+    a.replica.put_many("test.events", [(None, {"par": "a", "n": i}) for i in range(5)])
+    report = a.sync()
+    assert report.ok and report.acknowledged == 6
+    assert report.pulled == 3 and report.applied == 3  # b's records, not its own
+    assert a.replica.cursor()[0] == live.hq.stats()["server_seq"]  # moved past its own
+    assert b.sync().pulled == 6
+    # A record another device rewrote comes back, with that device's version.
+    b.replica.put("test.notes", note, {"titre": "ronde", "v": 2})
+    assert b.sync().ok
+    report = a.sync()
+    assert report.ok and report.pulled == 1 and a.replica.get("test.notes", note) == {"titre": "ronde", "v": 2}
+    for coll in ("test.events", "test.notes"):
+        assert snapshot(a, coll) == snapshot(b, coll)
+    # Without the option, a device's own writes come back (and change nothing).
+    a.replica.reset_cursor(a.replica.cursor()[1] or "")
+    report = a.sync(exclude_own=False)
+    assert report.ok and report.pulled == 9 and report.applied == 0
+
+
+def test_after_an_epoch_change_a_device_pulls_its_own_writes_too(pair: tuple[Device, Device], live: LiveHQ) -> None:
+    a, _b = pair
+    a.replica.put_many("test.events", [(None, {"n": i}) for i in range(5)])
+    assert a.sync().ok
+    a.replica.set_meta({"epoch": "an-hq-that-was-replaced"})
+    report = a.sync()
+    assert report.ok and report.epoch_changed and report.pulled == 5 and report.applied == 0
 
 
 def test_network_down_keeps_everything(make_device: Any, live: LiveHQ) -> None:

@@ -185,17 +185,22 @@ def _change_json(dialect: str, c: Any) -> Any:
     raise ValueError(f"pull is not implemented for {dialect}")
 
 
-def pull_page(conn: Connection, *, since: int, limit: int, audiences: Sequence[str]) -> tuple[list[str], int | None, bool]:
-    """One page of changes after ``since`` visible to ``audiences``.
+def pull_page(conn: Connection, *, since: int, limit: int, audiences: Sequence[str],
+              exclude_origin: str | None = None) -> tuple[list[str], int | None, bool]:
+    """One page of changes after ``since`` visible to ``audiences`` (leaving out records
+    whose current version ``exclude_origin`` wrote, when given).
 
     Returns the changes as JSON texts (already rendered by the database), the server
     sequence of the last one (None if the page is empty) and whether more follow. The
     page is chosen first (a range scan of the primary key), then rendered, so only the
     rows sent are turned into JSON.
     """
+    where = [records.c.server_seq > since, records.c.audience.in_(list(audiences))]
+    if exclude_origin is not None:
+        where.append(records.c.origin_device != exclude_origin)
     page = (
         select(records)
-        .where(records.c.server_seq > since, records.c.audience.in_(list(audiences)))
+        .where(*where)
         .order_by(records.c.server_seq)
         .limit(limit + 1)
         .subquery("page")
