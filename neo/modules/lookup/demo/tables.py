@@ -60,25 +60,12 @@ def weighted(weights: Sequence[int], values: Sequence[Any]) -> tuple[list[int], 
 
 
 def flat(table: tuple[list[int], list[Any]], bits: int) -> list[Any]:
-    """The table expanded to ``2**bits`` cells: ``flat[r >> (32 - bits)]`` picks like ``pick`` up to
-    a rounding of the weights to ``2**-bits`` (faster than a bisection)."""
+    """The table expanded to ``2**bits`` cells: ``flat[r >> (32 - bits)]`` picks a value for a
+    uniform 32-bit word ``r`` like ``values[bisect_right(cum, r)]``, up to a rounding of the
+    weights to ``2**-bits`` (and faster than a bisection)."""
     cum, values = table
     shift = 32 - bits
     return [values[bisect_right(cum, j << shift)] for j in range(1 << bits)]
-
-
-def pick(table: tuple[list[int], list[Any]], r: int) -> Any:
-    return table[1][bisect_right(table[0], r)]
-
-
-def below(r: int, n: int) -> int:
-    """A uniform integer in [0, n) from a 32-bit word."""
-    return (r * n) >> 32
-
-
-def per_million(p: int) -> int:
-    """Threshold: ``r < per_million(p)`` has probability p / 1,000,000."""
-    return p * ONE // 1_000_000
 
 
 @dataclass(frozen=True)
