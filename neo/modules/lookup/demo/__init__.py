@@ -11,12 +11,14 @@ so that HQ's ``neo-hq seed-demo``, the benchmarks and the tests can all use it.
   the quality benchmark, each with the id of the record it must find.
 
 Data tables are small, embedded and approximate: see ``data_names``, ``data_places`` and
-``data_vehicles`` for what they summarise.
+``data_vehicles`` for what they summarise. ``python -m neo.modules.lookup.demo`` writes the
+files as JSON Lines (in parallel slices), prints messy queries, or measures the speed.
 """
 
 from __future__ import annotations
 
 from .generator import MAX_PERSONS, REFERENCE_DATE, generate, person_records
+from .messy import MessyQuery, messy_queries
 from .records import (
     DRIVING_LICENCES,
     FILES,
@@ -42,8 +44,31 @@ from .records import (
 )
 
 __all__ = [
-    "DRIVING_LICENCES", "FILES", "ID_DOCUMENTS", "MAX_PERSONS", "MISSING_PERSONS", "PERSONS", "RECORD_TYPE",
-    "REFERENCE_DATE", "STOLEN_DOCUMENTS", "STOLEN_OBJECTS", "STOLEN_VEHICLES", "VEHICLE_REGISTRATIONS",
-    "WANTED_PERSONS", "DrivingLicence", "IdDocument", "MissingPerson", "Person", "StolenDocument", "StolenObject",
-    "StolenVehicle", "VehicleRegistration", "WantedPerson", "columns", "generate", "person_records",
+    "DRIVING_LICENCES",
+    "FILES",
+    "ID_DOCUMENTS",
+    "MAX_PERSONS",
+    "MISSING_PERSONS",
+    "PERSONS",
+    "RECORD_TYPE",
+    "REFERENCE_DATE",
+    "STOLEN_DOCUMENTS",
+    "STOLEN_OBJECTS",
+    "STOLEN_VEHICLES",
+    "VEHICLE_REGISTRATIONS",
+    "WANTED_PERSONS",
+    "DrivingLicence",
+    "IdDocument",
+    "MessyQuery",
+    "MissingPerson",
+    "Person",
+    "StolenDocument",
+    "StolenObject",
+    "StolenVehicle",
+    "VehicleRegistration",
+    "WantedPerson",
+    "columns",
+    "generate",
+    "messy_queries",
+    "person_records",
 ]
