@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import shutil
 import sys
@@ -25,6 +26,8 @@ from .records import FILES
 
 DEFAULT_SEED = 20261128
 CHUNK = 50_000
+# Fresh worker processes: safe even when the caller runs threads (Qt, a server).
+_SPAWN = multiprocessing.get_context("spawn")
 
 
 def _slices(persons: int, chunk: int) -> list[tuple[int, int]]:
@@ -55,7 +58,7 @@ def write_files(seed: int, persons: int, out: Path, workers: int = 1, chunk: int
     slices = _slices(persons, chunk)
     totals = dict.fromkeys(FILES, 0)
     if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
+        with ProcessPoolExecutor(workers, mp_context=_SPAWN) as pool:
             results = list(pool.map(_write_part, *zip(*[(seed, persons, a, b, str(parts)) for a, b in slices],
                                                       strict=True)))
     else:
@@ -91,7 +94,7 @@ def bench(persons: int, workers: int, seed: int = DEFAULT_SEED) -> list[dict[str
     if workers > 1:
         slices = _slices(persons, -(-persons // workers))
         t0 = time.perf_counter()
-        with ProcessPoolExecutor(workers) as pool:
+        with ProcessPoolExecutor(workers, mp_context=_SPAWN) as pool:
             pool.submit(_count, seed, 2_000, 0, 2_000).result()
             t0 = time.perf_counter()
             results = list(pool.map(_count, *zip(*[(seed, persons, a, b) for a, b in slices], strict=True)))
