@@ -299,8 +299,8 @@ def create_app(config: HQConfig, *, hq: Headquarters | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    app.add_middleware(ApiGate, authenticate=service.authenticate, max_body=config.max_body_bytes,
-                       max_chunk=config.max_chunk_bytes)
+    app.add_middleware(ApiGate, authenticate=service.authenticate, authenticate_cached=service.authenticate_cached,
+                       max_body=config.max_body_bytes, max_chunk=config.max_chunk_bytes)
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=config.gzip_level)
     return app
 

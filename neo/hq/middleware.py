@@ -54,9 +54,11 @@ async def send_error(send: Send, error: HQError) -> None:
 
 class ApiGate:
     def __init__(self, app: ASGIApp, *, authenticate: Callable[[str | None], Any], max_body: int,
-                 max_chunk: int) -> None:
+                 max_chunk: int, authenticate_cached: Callable[[str | None], Any] | None = None) -> None:
         self.app = app
         self.authenticate = authenticate
+        self.authenticate_cached = authenticate_cached
+        """A check without database access (None when it cannot tell): no thread hop."""
         self.max_body = max_body
         self.max_chunk = max_chunk
 
@@ -70,7 +72,9 @@ class ApiGate:
             if path.startswith(protocol.API_PREFIX + "/") and path not in PUBLIC_PATHS:
                 token = _bearer(headers.get("authorization"))
                 try:
-                    device = await anyio.to_thread.run_sync(self.authenticate, token)
+                    device = self.authenticate_cached(token) if self.authenticate_cached else None
+                    if device is None:
+                        device = await anyio.to_thread.run_sync(self.authenticate, token)
                 except HQError:
                     raise
                 except Exception as exc:

@@ -47,6 +47,12 @@ from neo.models import Officer, normalize_service_number
 log = logging.getLogger(__name__)
 
 TOUCH_EVERY = timedelta(seconds=60)
+AUTH_CACHE_SECONDS = 2.0
+"""How long a device token checked against the database is trusted without a new check
+(in this process). Revoking through this process's :class:`Headquarters` takes effect at
+once; a revocation made elsewhere (``neo-hq device revoke``, another HQ worker) takes
+effect here within this many seconds."""
+_auth_clock = time.monotonic
 _SN_RE = re.compile(protocol.SERVICE_NUMBER_PATTERN)
 
 
@@ -227,6 +233,8 @@ class Headquarters:
         self._locks_guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._pin_failures: dict[str, list[float]] = {}
+        self._auth_cache: dict[str, tuple[float, Device]] = {}
+        """token digest -> (_auth_clock() at the database check, the device then)."""
 
     def close(self) -> None:
         self.db.dispose()
@@ -239,21 +247,40 @@ class Headquarters:
             yield
 
     # == devices: authentication ======================================================
+    def authenticate_cached(self, token: str | None) -> Device | None:
+        """The device of a token checked against the database less than
+        :data:`AUTH_CACHE_SECONDS` ago (no database access), else None: then call
+        :meth:`authenticate`."""
+        if not token:
+            return None
+        hit = self._auth_cache.get(digest(token))
+        if hit is None or _auth_clock() - hit[0] >= AUTH_CACHE_SECONDS:
+            return None
+        return hit[1]
+
     def authenticate(self, token: str | None) -> Device:
         if not token:
             raise AuthError(tr("Jeton d'appareil manquant."), code="token_missing")
         if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             raise AuthError(tr("Jeton d'appareil inconnu."), code="token_unknown")
-        row = self.db.read(lambda c: admin_sql.device_by_token_hash(c, digest(token)))
+        token_hash = digest(token)
+        checked = _auth_clock()
+        row = self.db.read(lambda c: admin_sql.device_by_token_hash(c, token_hash))
         if row is None:
+            self._auth_cache.pop(token_hash, None)
             raise AuthError(tr("Jeton d'appareil inconnu."), code="token_unknown")
         if row["revoked"]:
+            self._auth_cache.pop(token_hash, None)
             raise Revoked(tr("Cet appareil a été révoqué par le QG."), code="device_revoked")
         now = utcnow()
         if row["last_seen"] is None or now - row["last_seen"] > TOUCH_EVERY:
             self.db.write(lambda c: admin_sql.device_touch(c, row["id"], now))
-        return Device(row["id"], row["name"], int(row["unit_id"]), row["unit"], row["enrolled_at"],
-                      row["last_seen"], bool(row["revoked"]), row["scope"])
+        device = Device(row["id"], row["name"], int(row["unit_id"]), row["unit"], row["enrolled_at"],
+                        row["last_seen"], bool(row["revoked"]), row["scope"])
+        if len(self._auth_cache) > 10_000:
+            self._auth_cache.clear()
+        self._auth_cache[token_hash] = (checked, device)
+        return device
 
     # == enrolment ========================================================================
     def create_enrolment_code(self, *, unit: str | None, ttl_seconds: int, url: str,
@@ -973,7 +1000,11 @@ class Headquarters:
                 raise AdminError(tr("Appareil inconnu : {id}", id=device_id))
             return admin_sql.device_revoke(conn, device_id, now)
 
-        return self.db.write(tx)
+        try:
+            return self.db.write(tx)
+        finally:
+            # Revocation takes effect at once in this process (see AUTH_CACHE_SECONDS).
+            self._auth_cache.clear()
 
     def list_conflicts(self, *, open_only: bool = True) -> list[dict[str, Any]]:
         return [self._conflict_view(r) for r in self.db.read(lambda c: sync_sql.conflict_list(c, open_only=open_only))]

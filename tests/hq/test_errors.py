@@ -59,6 +59,36 @@ def test_revoked_device_is_told_on_every_endpoint(device: DeviceHandle, live: Li
     assert next(d for d in live.hq.list_devices() if d["device_id"] == device.device_id)["revoked"]
 
 
+def test_a_revocation_made_by_another_hq_process_is_seen_once_the_token_check_expires(
+        device: DeviceHandle, live: LiveHQ, monkeypatch: pytest.MonkeyPatch) -> None:
+    from neo.hq import service as service_mod
+    from neo.hq.service import AUTH_CACHE_SECONDS, Headquarters
+
+    c = device.client()
+    assert c.get("/api/v1/roster").status_code == 200  # the token check is now cached
+    # Another worker (or `neo-hq device revoke`) on the same database: not this process's cache.
+    other = Headquarters(live.config, migrate=False)
+    try:
+        assert other.revoke_device(device.device_id) is True
+    finally:
+        other.close()
+    assert live.hq.authenticate_cached(device.token) is not None
+    later = service_mod._auth_clock() + AUTH_CACHE_SECONDS
+    monkeypatch.setattr(service_mod, "_auth_clock", lambda: later)
+    assert live.hq.authenticate_cached(device.token) is None  # the bound: re-checked against the database
+    assert_error(c.get("/api/v1/roster"), 403, "revoked", "device_revoked")
+    assert live.hq.authenticate_cached(device.token) is None
+
+
+def test_a_revocation_through_this_process_takes_effect_at_once(device: DeviceHandle, live: LiveHQ) -> None:
+    c = device.client()
+    assert c.get("/api/v1/roster").status_code == 200
+    assert live.hq.authenticate_cached(device.token) is not None
+    live.hq.revoke_device(device.device_id)
+    assert live.hq.authenticate_cached(device.token) is None
+    assert_error(c.get("/api/v1/roster"), 403, "revoked", "device_revoked")
+
+
 @pytest.mark.parametrize("path", JSON_POSTS)
 def test_malformed_json_and_wrong_types(device: DeviceHandle, live: LiveHQ, path: str) -> None:
     c = device.client()
