@@ -81,6 +81,9 @@ class Store:
         self._key = key
         self._closed = False
         self._state_lock = threading.Lock()
+        self._gate = threading.Condition()
+        self._active_reads = 0
+        self._paused = False
         self._writer_conn = _connect(self.path, key)
         mode = self._writer_conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
@@ -149,34 +152,63 @@ class Store:
         return conn
 
     def read(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn(conn)`` on this thread's reader connection (a consistent snapshot)."""
-        if self._closed:
-            raise StoreClosed("the store is closed")
-        conn = self._reader()
-        depth = getattr(self._local, "depth", 0)
-        if depth:  # a read inside a read joins the outer snapshot
-            return fn(conn)
-        conn.execute("BEGIN")
-        self._local.depth = 1
+        """Run ``fn(conn)`` on this thread's reader connection (a consistent snapshot).
+
+        Reads in flight are counted: ``close()`` and ``rekey()`` wait for them before
+        closing reader connections, so a connection is never closed under a thread that
+        is using it (SQLCipher would crash the process)."""
+        if getattr(self._local, "depth", 0):  # a read inside a read joins the outer snapshot
+            return fn(self._local.conn)
+        with self._gate:
+            while self._paused and not self._closed:
+                self._gate.wait()
+            if self._closed:
+                raise StoreClosed("the store is closed")
+            self._active_reads += 1
         try:
-            return fn(conn)
+            conn = self._reader()
+            conn.execute("BEGIN")
+            self._local.depth = 1
+            try:
+                return fn(conn)
+            finally:
+                self._local.depth = 0
+                conn.execute("COMMIT")
         finally:
-            self._local.depth = 0
-            conn.execute("COMMIT")
+            with self._gate:
+                self._active_reads -= 1
+                self._gate.notify_all()
+
+    def _quiesce(self, timeout: float = 30.0) -> bool:
+        """Hold new reads and wait until none is in flight; False on timeout."""
+        with self._gate:
+            self._paused = True
+            return self._gate.wait_for(lambda: self._active_reads == 0, timeout=timeout)
+
+    def _resume(self) -> None:
+        with self._gate:
+            self._paused = False
+            self._gate.notify_all()
 
     # -- maintenance ----------------------------------------------------------------
     def rekey(self, new_key: bytes) -> None:
         """Re-encrypt the whole database under ``new_key`` (SQLCipher ``PRAGMA rekey``)."""
         pragma = _key_pragma(new_key)
-        self._drop_readers()
+        if not self._quiesce():
+            self._resume()
+            raise StoreError("reads are still running: the database was not re-keyed, try again")
+        try:
+            self._drop_readers()
 
-        def _do(conn: Connection) -> None:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            conn.execute(f"PRAGMA rekey = {pragma}")
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            def _do(conn: Connection) -> None:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                conn.execute(f"PRAGMA rekey = {pragma}")
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
 
-        self.write(_do, transaction=False)
-        self._key = new_key
+            self.write(_do, transaction=False)
+            self._key = new_key
+        finally:
+            self._resume()
 
     def checkpoint(self) -> None:
         self.write(lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone(), transaction=False)
@@ -201,8 +233,14 @@ class Store:
         with self._state_lock:
             self._closed = True
             self._queue.put(_STOP)
+        with self._gate:
+            self._gate.notify_all()  # reads waiting behind a pause give up: closed
+            idle = self._gate.wait_for(lambda: self._active_reads == 0, timeout=30)
         self._writer.join(timeout=30)
-        self._drop_readers()
+        if idle:
+            self._drop_readers()
+        else:  # never close a connection another thread is using; leave it to the collector
+            log.warning("store closed with reads still running; their connections are left open")
         self._key = None
 
     @property

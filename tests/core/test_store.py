@@ -258,3 +258,34 @@ def test_rekey_keeps_the_data_and_the_old_key_no_longer_opens(db_path: Path, key
         rows = _rows(s2)
     assert rows[:-1] == before
     assert rows[-1][1] == "after rekey"
+
+
+def test_close_waits_for_a_read_in_flight_on_another_thread(store: Store) -> None:
+    """Locking the device while a sync thread reads must not close the connection under
+    it (SQLCipher crashes the process when that happens)."""
+    import threading
+
+    _make_table(store)
+    store.write(lambda c: c.executemany("INSERT INTO t(v) VALUES (?)", [(str(i),) for i in range(200)]))
+    inside, release = threading.Event(), threading.Event()
+    result: list[object] = []
+
+    def slow_read(conn):
+        rows = conn.execute("SELECT count(*) FROM t").fetchone()[0]
+        inside.set()
+        release.wait(10)
+        return rows + conn.execute("SELECT count(*) FROM t").fetchone()[0]
+
+    reader = threading.Thread(target=lambda: result.append(store.read(slow_read)))
+    reader.start()
+    assert inside.wait(10)
+    closer = threading.Thread(target=store.close)
+    closer.start()
+    closer.join(0.2)
+    assert closer.is_alive(), "close() did not wait for the read in flight"
+    release.set()
+    reader.join(10)
+    closer.join(10)
+    assert result == [400] and store.closed
+    with pytest.raises(StoreClosed):
+        store.read(lambda c: c.execute("SELECT 1").fetchone())
