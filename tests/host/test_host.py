@@ -21,9 +21,9 @@ def ext_root(tmp_path: Path):
     deactivate_path(root, PACKAGES)
 
 
-def test_builtins_are_discovered_without_importing_their_code(session):
+def test_builtins_are_discovered_without_importing_their_code(session, monkeypatch):
     for name in [m for m in sys.modules if m.startswith("neo.modules.") and m.count(".") >= 2]:
-        del sys.modules[name]
+        monkeypatch.delitem(sys.modules, name)  # put back afterwards: other tests hold these modules
     host = ModuleHost(session, entry_points=False)
     records = host.discover()
     assert [r.id for r in records] == ["lookup", "statements", "holiday_watch"]
