@@ -30,8 +30,8 @@ from neo import protocol
 from neo.hq.config import CollectionSpec, HQConfig
 from neo.hq.storage import admin as admin_sql
 from neo.hq.testing import LiveHQ
+from tests.pg import fresh_database
 
-PG_SERVER = os.environ.get("NEO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 PIN = "482913"
 
 TEST_COLLECTIONS = (
@@ -44,29 +44,10 @@ TEST_COLLECTIONS = (
 )
 
 
-def _pg_admin_url() -> str:
-    return PG_SERVER.replace("postgresql+psycopg://", "postgresql://")
-
-
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this session (dropped afterwards)."""
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover
-        pytest.skip("psycopg is not installed")
-    try:
-        admin = psycopg.connect(_pg_admin_url(), autocommit=True, connect_timeout=3)
-    except psycopg.Error as exc:
-        pytest.skip(f"PostgreSQL is not reachable at {PG_SERVER} ({str(exc).strip().splitlines()[0]})")
-    name = f"neo_hq_test_{os.getpid()}_{secrets.token_hex(3)}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        base = _pg_admin_url().rsplit("/", 1)[0]
-        try:
-            yield f"{base}/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from fresh_database("neo_hq_test")
 
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

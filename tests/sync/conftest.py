@@ -36,8 +36,8 @@ from neo.sync.engine import SyncEngine, SyncReport
 from neo.sync.link import HqLink, save_link
 from neo.sync.transport import HqClient
 from neo.vault import Session, Vault
+from tests.pg import fresh_database
 
-PG_SERVER = os.environ.get("NEO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 PIN = "482913"
 
 TEST_COLLECTIONS = (
@@ -59,29 +59,10 @@ def _french() -> Iterator[None]:
 # -- HQ ------------------------------------------------------------------------------------------
 
 
-def _pg_admin_url() -> str:
-    return PG_SERVER.replace("postgresql+psycopg://", "postgresql://")
-
-
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this session (dropped afterwards)."""
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover
-        pytest.skip("psycopg is not installed")
-    try:
-        admin = psycopg.connect(_pg_admin_url(), autocommit=True, connect_timeout=3)
-    except psycopg.Error as exc:
-        pytest.skip(f"PostgreSQL is not reachable at {PG_SERVER} ({str(exc).strip().splitlines()[0]})")
-    name = f"neo_sync_test_{os.getpid()}_{secrets.token_hex(3)}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        base = _pg_admin_url().rsplit("/", 1)[0]
-        try:
-            yield f"{base}/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    yield from fresh_database("neo_sync_test")
 
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
