@@ -23,7 +23,7 @@ def db(live: LiveHQ) -> Database:
 
 
 def test_migrations_build_exactly_the_declared_schema(db: Database) -> None:
-    assert db.migrate() == "0002"  # idempotent
+    assert db.migrate() == "0003"  # idempotent
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
     assert diff == []
@@ -110,7 +110,7 @@ def test_upgrade_from_the_first_revision_keeps_data(tmp_path) -> None:
     db.write(lambda c: c.execute(text(
         "INSERT INTO devices (id, name, unit_id, public_key, key_type, token_hash, enrolled_at, revoked) "
         "VALUES ('d1', 'T', 1, 'k', 'x25519', 'h', '2026-11-28 10:00:00.000000', 0)")))
-    assert db.migrate() == "0002"
+    assert db.migrate() == "0003"
     row = db.read(lambda c: c.execute(text("SELECT id, unlock_token_hash, unlock_share FROM devices")).one())
     assert tuple(row) == ("d1", None, None)
     with db.engine.connect() as conn:

@@ -245,3 +245,27 @@ audit_chains = Table(
     Column("problem", Text, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# Migration 0003: the lookup's reference files (wanted persons, registrations…), one row per
+# record of a file, the record itself as JSON text. ``reference_keys`` holds each record's
+# canonical identifier keys (``neo.modules.lookup.match.keys``: ``v1:plate:AB123CD``…) for
+# exact lookups; a record's keys are replaced whenever the record is re-imported.
+reference_records = Table(
+    "reference_records", metadata,
+    Column("file", String(40), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("imported_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("file", "record_id", name="pk_reference_records"),
+)
+
+reference_keys = Table(
+    "reference_keys", metadata,
+    Column("file", String(40), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("key", String(255), nullable=False),
+    PrimaryKeyConstraint("file", "record_id", "key", name="pk_reference_keys"),
+    Index("ix_reference_keys_key", "key"),
+)
