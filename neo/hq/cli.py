@@ -203,10 +203,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_seed_demo(args: argparse.Namespace) -> int:
     from neo.hq import demo
 
+    from neo.hq import reference
+
+    if args.persons < 0:
+        raise AdminError(tr("--persons doit être positif ou nul."))
     hq = _open(args)
     bar = ProgressBar()
     try:
         report = demo.seed(hq, bar)
+        report["reference_records"] = reference.seed_demo(hq.db, args.persons, bar)
+        report["reference_counts"] = reference.counts(hq.db)
     finally:
         bar.close()
         hq.close()
@@ -216,6 +222,43 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
         message = tr("Données de démonstration en place : {u} unité(s) créée(s), {o} agent(s) ajouté(s), {r} enregistrement(s) écrit(s).",
                      u=len(report["units_created"]), o=len(report["officers_added"]), r=report["records_written"])
         _out(message)
+        _out(tr("Fichiers de référence ({n} personnes) :", n=args.persons))
+        _table([{"file": f, "count": n} for f, n in report["reference_counts"].items()],
+               [("file", tr("fichier")), ("count", tr("enregistrements"))])
+    return 0
+
+
+def cmd_reference_import(args: argparse.Namespace) -> int:
+    from neo.hq import reference
+
+    hq = _open(args)
+    bar = ProgressBar()
+    try:
+        report = reference.import_file(hq.db, args.kind, Path(args.file), bar)
+    finally:
+        bar.close()
+        hq.close()
+    if args.json:
+        _dump(report)
+    else:
+        _out(tr("{n} enregistrement(s) importé(s) dans {k} ({total} au total).", n=report["written"], k=args.kind,
+                total=report["counts"].get(args.kind, 0)))
+    return 0
+
+
+def cmd_reference_counts(args: argparse.Namespace) -> int:
+    from neo.hq import reference
+
+    hq = _open(args)
+    try:
+        found = reference.counts(hq.db)
+    finally:
+        hq.close()
+    if args.json:
+        _dump(found)
+    else:
+        _table([{"file": f, "count": n} for f, n in found.items()],
+               [("file", tr("fichier")), ("count", tr("enregistrements"))])
     return 0
 
 
@@ -444,7 +487,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("seed-demo", parents=[common, as_json], help=tr("créer les données de démonstration"))
+    p.add_argument("--persons", type=int, default=2000, metavar="N",
+                   help=tr("personnes générées dans les fichiers de référence (défaut : 2000)"))
     p.set_defaults(func=cmd_seed_demo)
+
+    reference = sub.add_parser("reference", help=tr("fichiers de référence de la consultation")).add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    p = reference.add_parser("import", parents=[common, as_json],
+                             help=tr("importer un extrait CSV ou JSON Lines (tout ou rien)"))
+    p.add_argument("--kind", required=True, metavar="FICHIER",
+                   help=tr("fichier de référence : wanted_persons, vehicle_registrations…"))
+    p.add_argument("--file", required=True, metavar="CHEMIN", help=tr("extrait .csv ou .jsonl"))
+    p.set_defaults(func=cmd_reference_import)
+    p = reference.add_parser("counts", parents=[common, as_json], help=tr("enregistrements par fichier"))
+    p.set_defaults(func=cmd_reference_counts)
 
     p = sub.add_parser("enroll-code", parents=[common, as_json], help=tr("créer un code d'enrôlement à usage unique"))
     p.add_argument("--unit", help=tr("unité de l'appareil"))
