@@ -201,9 +201,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
-    from neo.hq import demo
-
-    from neo.hq import reference
+    from neo.hq import demo, reference
 
     if args.persons < 0:
         raise AdminError(tr("--persons doit être positif ou nul."))
