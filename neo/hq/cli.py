@@ -247,11 +247,8 @@ def cmd_reference_import(args: argparse.Namespace) -> int:
 def cmd_reference_counts(args: argparse.Namespace) -> int:
     from neo.hq import reference
 
-    hq = _open(args)
-    try:
+    with _open(args) as hq:
         found = reference.counts(hq.db)
-    finally:
-        hq.close()
     if args.json:
         _dump(found)
     else:
@@ -264,8 +261,7 @@ def cmd_enroll_code(args: argparse.Namespace) -> int:
     from neo.hq import tls
     from neo.hq.service import parse_ttl
 
-    hq = _open(args)
-    try:
+    with _open(args) as hq:
         ttl = parse_ttl(args.ttl)
         info = _server_info(hq.config)
         url = args.url or info.get("url") or f"https://127.0.0.1:{DEFAULT_PORT}"
@@ -279,8 +275,6 @@ def cmd_enroll_code(args: argparse.Namespace) -> int:
             _ca, fingerprint = tls.ca_only(hq.config.tls_dir)
         code, printed, unit = hq.create_enrolment_code(unit=args.unit, ttl_seconds=ttl, url=url,
                                                        fingerprint=fingerprint)
-    finally:
-        hq.close()
     if args.json:
         _dump({"code": printed, "url": code.url, "unit": unit, "ca_fingerprint": code.ca_fingerprint,
                "expires_at": code.expires_at})
@@ -299,21 +293,15 @@ def cmd_enroll_code(args: argparse.Namespace) -> int:
 
 def cmd_officer_add(args: argparse.Namespace) -> int:
     pin = _read_pin(args)
-    hq = _open(args)
-    try:
+    with _open(args) as hq:
         hq.add_officer(args.service_number, args.name, args.unit, pin, role=args.role)
-    finally:
-        hq.close()
     _out(tr("Agent {sn} ajouté à l'unité {unit}.", sn=args.service_number, unit=args.unit))
     return 0
 
 
 def cmd_officer_list(args: argparse.Namespace) -> int:
-    hq = _open(args)
-    try:
+    with _open(args) as hq:
         rows = hq.list_officers(args.unit)
-    finally:
-        hq.close()
     if args.json:
         _dump(rows)
     else:
@@ -323,11 +311,8 @@ def cmd_officer_list(args: argparse.Namespace) -> int:
 
 
 def cmd_officer_disable(args: argparse.Namespace, disabled: bool = True) -> int:
-    hq = _open(args)
-    try:
+    with _open(args) as hq:
         hq.set_officer_disabled(args.service_number, disabled)
-    finally:
-        hq.close()
     _out(tr("Agent {sn} désactivé.", sn=args.service_number) if disabled
          else tr("Agent {sn} réactivé.", sn=args.service_number))
     return 0
@@ -335,31 +320,22 @@ def cmd_officer_disable(args: argparse.Namespace, disabled: bool = True) -> int:
 
 def cmd_officer_set_pin(args: argparse.Namespace) -> int:
     pin = _read_pin(args)
-    hq = _open(args)
-    try:
+    with _open(args) as hq:
         hq.set_officer_pin(args.service_number, pin)
-    finally:
-        hq.close()
     _out(tr("Code PIN de l'agent {sn} changé.", sn=args.service_number))
     return 0
 
 
 def cmd_unit_add(args: argparse.Namespace) -> int:
-    hq = _open(args)
-    try:
+    with _open(args) as hq:
         _id, created = hq.add_unit(args.name)
-    finally:
-        hq.close()
     _out(tr("Unité {name} créée.", name=args.name) if created else tr("L'unité {name} existe déjà.", name=args.name))
     return 0
 
 
 def cmd_unit_list(args: argparse.Namespace) -> int:
-    hq = _open(args)
-    try:
+    with _open(args) as hq:
         rows = hq.list_units()
-    finally:
-        hq.close()
     if args.json:
         _dump(rows)
     else:
@@ -368,11 +344,8 @@ def cmd_unit_list(args: argparse.Namespace) -> int:
 
 
 def cmd_device_list(args: argparse.Namespace) -> int:
-    hq = _open(args)
-    try:
+    with _open(args) as hq:
         rows = hq.list_devices()
-    finally:
-        hq.close()
     if args.json:
         _dump(rows)
     else:
@@ -382,22 +355,16 @@ def cmd_device_list(args: argparse.Namespace) -> int:
 
 
 def cmd_device_revoke(args: argparse.Namespace) -> int:
-    hq = _open(args)
-    try:
+    with _open(args) as hq:
         changed = hq.revoke_device(args.device_id)
-    finally:
-        hq.close()
     _out(tr("Appareil {id} révoqué : il s'effacera à son prochain contact avec le QG.", id=args.device_id)
          if changed else tr("L'appareil {id} était déjà révoqué.", id=args.device_id))
     return 0
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    hq = _open(args)
-    try:
+    with _open(args) as hq:
         verdicts = hq.verify_audit(args.device)
-    finally:
-        hq.close()
     broken = [v for v in verdicts if not v["ok"]]
     if args.json:
         _dump({"ok": not broken, "devices": verdicts})
@@ -414,11 +381,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_conflict_list(args: argparse.Namespace) -> int:
-    hq = _open(args)
-    try:
+    with _open(args) as hq:
         rows = hq.list_conflicts(open_only=not args.all)
-    finally:
-        hq.close()
     if args.json:
         _dump(rows)
     else:
@@ -431,11 +395,8 @@ def cmd_conflict_list(args: argparse.Namespace) -> int:
 
 
 def cmd_conflict_resolve(args: argparse.Namespace) -> int:
-    hq = _open(args)
-    try:
+    with _open(args) as hq:
         view = hq.resolve_conflict(args.conflict_id, args.keep)
-    finally:
-        hq.close()
     if args.json:
         _dump(view)
     else:
@@ -444,11 +405,8 @@ def cmd_conflict_resolve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    hq = _open(args)
-    try:
+    with _open(args) as hq:
         revision = hq.db.revision()
-    finally:
-        hq.close()
     if args.json:
         _dump({"revision": revision})
     else:

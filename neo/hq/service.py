@@ -236,6 +236,12 @@ class Headquarters:
         self._auth_cache: dict[str, tuple[float, Device]] = {}
         """token digest -> (_auth_clock() at the database check, the device then)."""
 
+    def __enter__(self) -> Headquarters:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         self.db.dispose()
 
