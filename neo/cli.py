@@ -113,13 +113,10 @@ def cmd_officer_add(args: argparse.Namespace, pins: PinReader) -> int:
 
 def cmd_officer_list(args: argparse.Namespace, pins: PinReader) -> int:
     vault = _vault(args)
-    session = _unlock(args, vault, pins)
-    try:
+    with _unlock(args, vault, pins) as session:
         from neo.store import repos
 
         rows = session.store.read(repos.officer_list)
-    finally:
-        session.lock()
     data = [{k: r[k] for k in ("service_number", "name", "unit", "role", "disabled")} for r in rows]
 
     def human() -> None:
@@ -133,13 +130,10 @@ def cmd_officer_list(args: argparse.Namespace, pins: PinReader) -> int:
 
 def cmd_officer_remove(args: argparse.Namespace, pins: PinReader) -> int:
     vault = _vault(args)
-    session = _unlock(args, vault, pins)
-    try:
+    with _unlock(args, vault, pins) as session:
         if normalize_service_number(args.id) == session.officer.service_number:
             raise CliError(tr("Un agent ne peut pas se retirer lui-même de l'appareil."))
         vault.remove_officer(session, args.id)
-    finally:
-        session.lock()
     _emit(args, {"removed": normalize_service_number(args.id)},
           lambda: print(tr("Agent {sn} retiré de l'appareil.", sn=normalize_service_number(args.id))))
     return EXIT_OK
@@ -157,11 +151,8 @@ def cmd_unlock(args: argparse.Namespace, pins: PinReader) -> int:
 
 def cmd_rekey(args: argparse.Namespace, pins: PinReader) -> int:
     vault = _vault(args)
-    session = _unlock(args, vault, pins)
-    try:
+    with _unlock(args, vault, pins) as session:
         vault.rekey(session)
-    finally:
-        session.lock()
     _emit(args, {"rekeyed": True}, lambda: print(tr("Clé maîtresse renouvelée ; la base a été rechiffrée.")))
     return EXIT_OK
 
@@ -194,11 +185,8 @@ def cmd_modules(args: argparse.Namespace, pins: PinReader) -> int:
 
 def cmd_audit_verify(args: argparse.Namespace, pins: PinReader) -> int:
     vault = _vault(args)
-    session = _unlock(args, vault, pins)
-    try:
+    with _unlock(args, vault, pins) as session:
         verdict = session.audit.verify()
-    finally:
-        session.lock()
 
     def human() -> None:
         if verdict.ok:
@@ -213,11 +201,8 @@ def cmd_audit_verify(args: argparse.Namespace, pins: PinReader) -> int:
 
 def cmd_audit_list(args: argparse.Namespace, pins: PinReader) -> int:
     vault = _vault(args)
-    session = _unlock(args, vault, pins)
-    try:
+    with _unlock(args, vault, pins) as session:
         events = session.audit.events(action=args.action)
-    finally:
-        session.lock()
     data = [e.model_dump() for e in events]
 
     def human() -> None:

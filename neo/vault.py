@@ -243,6 +243,12 @@ class Session:
         for i in range(len(self._master_key)):
             self._master_key[i] = 0
 
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock()
+
     def master_key(self) -> bytes:
         if self.store.closed:
             raise VaultError(tr("L'appareil est verrouillé."))
