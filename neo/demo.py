@@ -17,16 +17,15 @@ import argparse
 import importlib
 import json
 import shutil
-import ssl
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import httpx
-
 from neo.config import Settings
 from neo.models import Officer
+from neo.sync.errors import SyncError
+from neo.sync.transport import HqClient
 from neo.vault import Vault
 
 ROOT = Path(__file__).resolve().parent.parent / ".demo"
@@ -107,11 +106,10 @@ class EmbeddedHQ:
                 )
             if ca_file.is_file():
                 try:
-                    r = httpx.get(f"{self.url}/api/v1/health", verify=ssl.create_default_context(cafile=str(ca_file)),
-                                  timeout=2)
-                    if r.status_code == 200:
-                        return
-                except httpx.HTTPError:
+                    with HqClient(self.url, ca_file=ca_file, retries=0, timeout=2) as client:
+                        client.health()
+                    return
+                except (SyncError, ValueError, OSError):  # not answering yet
                     pass
             time.sleep(0.2)
         self.stop()

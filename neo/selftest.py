@@ -15,7 +15,7 @@ from neo import crypto
 from neo.audit import verify_chain
 from neo.config import KdfParams, LookupKdfParams, Settings
 from neo.models import Officer
-from neo.store import Store, WrongKey
+from neo.store.selfcheck import check_encrypted_store
 from neo.vault import Vault, WrongCredentials
 
 PIN_A, PIN_B = "582064", "913725"
@@ -35,24 +35,7 @@ def check_crypto(tmp: Path) -> None:
 
 
 def check_store(tmp: Path) -> None:
-    key = os.urandom(32)
-    path = tmp / "store.db"
-    with Store(path, key) as store:
-        store.write(lambda c: c.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT)"))
-        store.write(lambda c: c.execute("CREATE VIRTUAL TABLE f USING fts5(name)"))
-        store.write(lambda c: c.execute("CREATE VIRTUAL TABLE r USING rtree(id, minx, maxx, miny, maxy)"))
-        store.write(lambda c: c.executemany("INSERT INTO t(name) VALUES (?)", [("Élodie Dupont",), ("Jean Moulin",)]))
-        store.write(lambda c: c.execute("INSERT INTO f(name) SELECT name FROM t"))
-        hits = store.read(lambda c: c.execute("SELECT name FROM f WHERE f MATCH 'moulin'").fetchall())
-        assert hits == [("Jean Moulin",)], hits
-    assert not path.read_bytes().startswith(b"SQLite format 3"), "database file is not encrypted"
-    assert b"Moulin" not in path.read_bytes()
-    try:
-        Store(path, os.urandom(32)).close()
-    except WrongKey:
-        pass
-    else:
-        raise AssertionError("a wrong key opened the database")
+    check_encrypted_store(tmp / "store.db")
 
 
 def check_vault(tmp: Path) -> None:

@@ -718,8 +718,7 @@ class Vault:
 
         def _apply(conn: Any) -> None:
             for ev in events:
-                exists = conn.execute("SELECT 1 FROM audit_events WHERE id = ?", (ev["id"],)).fetchone()
-                if exists:
+                if repos.audit_exists(conn, ev["id"]):
                     continue
                 pos = Position(lat=ev["lat"], lon=ev["lon"], accuracy=ev["accuracy"]) if ev.get("lat") is not None else None
                 details = dict(ev.get("details") or {})

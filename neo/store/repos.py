@@ -120,6 +120,10 @@ def audit_iter(conn: Connection, after_seq: int = 0, action: str | None = None) 
         yield event
 
 
+def audit_exists(conn: Connection, event_id: str) -> bool:
+    return conn.execute("SELECT 1 FROM audit_events WHERE id = ?", (event_id,)).fetchone() is not None
+
+
 def audit_count(conn: Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM audit_events").fetchone()[0])
 
