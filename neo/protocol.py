@@ -481,3 +481,110 @@ class AuditPushResponse(_Response):
     accepted: int = Field(description="events stored by this request")
     duplicates: int = Field(description="events HQ already had, identical")
     chain: ChainStatus
+
+
+# -- record lookup (module "lookup", routes under /api/v1/m/lookup/) ------------------------
+
+LOOKUP_FILE_PATTERN = r"^[a-z][a-z0-9_]{1,40}$"
+LOOKUP_REASONS: tuple[str, ...] = (
+    "controle_routier",    # Contrôle routier
+    "controle_identite",   # Contrôle d'identité
+    "enquete",             # Enquête en cours (procédure)
+    "intervention",        # Intervention, flagrant délit
+    "recherche",           # Recherche de personne ou de véhicule
+    "autre",               # Autre (précision obligatoire)
+)
+LookupReason = Literal["controle_routier", "controle_identite", "enquete", "intervention", "recherche", "autre"]
+Severity = Literal["alert", "warning", "info"]
+
+
+class LookupPosition(_Request):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    accuracy: float | None = Field(default=None, ge=0, le=100_000)
+
+
+class LookupFields(_Request):
+    """Structured entry: each filled field is one criterion (as ``match.Query.from_fields``)."""
+
+    surname: str | None = Field(default=None, max_length=120, pattern=FREE_TEXT_PATTERN)
+    given_names: str | None = Field(default=None, max_length=120, pattern=FREE_TEXT_PATTERN)
+    birth_date: str | None = Field(default=None, max_length=20, pattern=FREE_TEXT_PATTERN)
+    plate: str | None = Field(default=None, max_length=20, pattern=FREE_TEXT_PATTERN)
+    vin: str | None = Field(default=None, max_length=30, pattern=FREE_TEXT_PATTERN)
+    document: str | None = Field(default=None, max_length=40, pattern=FREE_TEXT_PATTERN)
+    serial: str | None = Field(default=None, max_length=60, pattern=FREE_TEXT_PATTERN)
+    mrz: str | None = Field(default=None, max_length=300, description="pasted or typed MRZ; lines separated by \\n")
+
+
+class LookupRequest(_Request):
+    """One officer's query. Exactly one of ``text`` (the single search field) and ``fields``.
+
+    ``query_id`` is made on the device: a query queued offline and sent twice is answered
+    and logged once. ``asked_at_ms`` is when the officer asked (it may be long before HQ
+    receives a queued query). The reason is mandatory; ``reason_text`` is required when
+    the reason is ``autre``.
+    """
+
+    query_id: str = Field(pattern=UUID_PATTERN)
+    officer: str = Field(pattern=SERVICE_NUMBER_PATTERN)
+    reason: LookupReason
+    reason_text: str = Field(default="", max_length=200, pattern=FREE_TEXT_PATTERN)
+    text: str | None = Field(default=None, min_length=1, max_length=400)
+    fields: LookupFields | None = None
+    files: list[Annotated[str, Field(pattern=LOOKUP_FILE_PATTERN)]] | None = Field(
+        default=None, max_length=20, description="restrict to these files (default: all the officer may search)")
+    position: LookupPosition | None = None
+    asked_at_ms: int = Field(ge=0, le=2**53)
+    limit: int = Field(default=20, ge=1, le=50)
+
+    @model_validator(mode="after")
+    def _one_entry(self) -> LookupRequest:
+        if (self.text is None) == (self.fields is None):
+            raise ValueError("give exactly one of text and fields")
+        if self.reason == "autre" and not self.reason_text.strip():
+            raise ValueError("reason_text is required when the reason is 'autre'")
+        return self
+
+
+class LookupHit(_Response):
+    """One record found. ``payload`` is the record as stored (its file's documented columns);
+    ``matched`` names what matched (``plate``, ``vin``, ``document``, ``serial``, ``name``,
+    ``birth_date``, ``phonetic``…); ``severity`` is ``alert`` for a wanted or missing person,
+    a stolen vehicle or document, ``warning`` for a stolen object or a registration or
+    licence with a problem (expired insurance, suspended licence…), ``info`` otherwise.
+    ``instruction`` is the conduct to follow, when the file gives one."""
+
+    file: str
+    record_id: str
+    score: float = Field(ge=0, le=1)
+    severity: Severity
+    matched: list[str] = Field(default_factory=list)
+    instruction: str | None = None
+    payload: dict[str, Any]
+    updated_at_ms: int
+
+
+class LookupResponse(_Response):
+    query_id: str
+    searched: list[str] = Field(description="the files searched")
+    not_entitled: list[str] = Field(default_factory=list, description="files asked for that this officer may not search")
+    interpretations: list[str] = Field(default_factory=list, description="what the entry was read as: person, plate…")
+    problem: str | None = Field(default=None, description="why nothing could be searched, for the officer (French)")
+    hits: list[LookupHit]
+    answered_at_ms: int
+    replayed: bool = Field(default=False, description="the same query_id was answered before: this is that answer")
+
+
+class HotlistResponse(_Response):
+    """Keyed hashes of the normalised identifiers (``neo.modules.lookup.match.keys``) of stolen
+    vehicles and documents and of wanted persons: ``hashes`` are the first 8 bytes (hex) of
+    ``HMAC-SHA256(secret, key)``, sorted. The device can test what the officer typed but
+    cannot list the entries. ``version`` changes whenever the list or the secret changes."""
+
+    version: str
+    key_version: str = Field(description="the key rules' version, e.g. v1")
+    secret: str = Field(description="standard base64 of the 32-byte HMAC secret")
+    algorithm: Literal["hmac-sha256-64"] = "hmac-sha256-64"
+    generated_at_ms: int
+    hashes: list[str]
