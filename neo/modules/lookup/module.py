@@ -1,8 +1,29 @@
-"""Record lookup: activation. A placeholder until the module's own issue makes it real."""
+"""Record lookup: activation, and the service of each active context.
+
+``activate(ctx)`` builds the :class:`~neo.modules.lookup.service.LookupService` of this
+context; the page and the command line get it with :func:`service_for` (the page
+receives the same ``ctx`` in its constructor).
+"""
 
 from __future__ import annotations
 
+import threading
+import weakref
+
 from neo.api import ModuleContext
+from neo.modules.lookup.service import LookupService
+
+_services: weakref.WeakKeyDictionary[ModuleContext, LookupService] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def service_for(ctx: ModuleContext) -> LookupService:
+    """The service of ``ctx`` (made on first use if the module was not activated through it)."""
+    with _lock:
+        service = _services.get(ctx)
+        if service is None:
+            service = _services[ctx] = LookupService(ctx)
+        return service
 
 
 def activate(ctx: ModuleContext) -> None:
