@@ -10,6 +10,9 @@ Versioning rules (see docs/modules.md):
   observe, bumps the major. Modules declare the range they accept (``api = ">=1,<2"``)
   and the host refuses to activate a module whose range excludes the running version.
 * Everything importable from ``neo.api`` is public; anything else in ``neo`` is not.
+
+History: 1.0 the first API; 1.1 ``ctx.sync`` (synced collections); 1.2 ``ctx.hq`` (the
+module's own routes at HQ, reachability) and ``[[module.commands]]`` (``neo <name>``).
 """
 
 from __future__ import annotations
@@ -24,30 +27,37 @@ from neo.api.context import (
     SyncCollection,
 )
 from neo.api.extensions import Contribution, ExtensionError, ExtensionPoint
-from neo.api.manifest import CollectionDecl, ExtensionPointDecl, LocalizedText, Manifest, Permission
+from neo.api.hq import HqError, HqRefused, HqResponse, HqUnavailable, ModuleHq, RemoteTransport
+from neo.api.manifest import CollectionDecl, CommandDecl, ExtensionPointDecl, LocalizedText, Manifest, Permission
 from neo.api.position import PositionSource, StaticPositionSource
 from neo.models import Officer, Position
 from neo.replica import Conflict, RecordState, Rejection, ReplicaError, Side, SyncedRecord
 from neo.store.migrations import Migration
 
-VERSION: tuple[int, int] = (1, 1)
+VERSION: tuple[int, int] = (1, 2)
 API_VERSION = f"{VERSION[0]}.{VERSION[1]}"
 
 __all__ = [
     "API_VERSION",
     "VERSION",
     "CollectionDecl",
+    "CommandDecl",
     "Conflict",
     "Contribution",
     "ExtensionError",
     "ExtensionPoint",
     "ExtensionPointDecl",
+    "HqError",
+    "HqRefused",
+    "HqResponse",
+    "HqUnavailable",
     "LocalizedText",
     "Manifest",
     "Migration",
     "ModuleAudit",
     "ModuleContext",
     "ModuleDB",
+    "ModuleHq",
     "ModulePermissionError",
     "ModuleSettings",
     "ModuleSync",
@@ -57,6 +67,7 @@ __all__ = [
     "PositionSource",
     "RecordState",
     "Rejection",
+    "RemoteTransport",
     "ReplicaError",
     "Side",
     "StaticPositionSource",

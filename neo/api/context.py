@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from neo import i18n
 from neo.api.extensions import Contribution, ExtensionRegistry
+from neo.api.hq import HqReachability, ModuleHq, RemoteTransport
 from neo.api.manifest import Manifest
 from neo.api.position import PositionSource, StaticPositionSource
 from neo.models import Officer, Position
@@ -200,6 +201,8 @@ class ModuleContext:
         position: PositionSource | None = None,
         package_dir: Path | None = None,
         replica: Replica | None = None,
+        remote: RemoteTransport | None = None,
+        reachability: HqReachability | None = None,
     ) -> None:
         self.manifest = manifest
         self.module_id = manifest.id
@@ -214,6 +217,9 @@ class ModuleContext:
         self._cleanups: list[Callable[[], None]] = []
         self._replica = replica
         self._sync: ModuleSync | None = None
+        self._remote = remote
+        self._reachability = reachability if reachability is not None else HqReachability()
+        self._hq: ModuleHq | None = None
         if package_dir is not None and (package_dir / "translations").is_dir():
             i18n.register_domain(manifest.id, package_dir / "translations")
 
@@ -248,6 +254,15 @@ class ModuleContext:
         if self._sync is None:
             self._sync = ModuleSync(self._replica, self.manifest, self._officer.service_number)
         return self._sync
+
+    @property
+    def hq(self) -> ModuleHq:
+        """The module's own routes at HQ and HQ's reachability (API 1.2; see ``neo.api.hq``).
+        Without an HQ link every call raises ``HqUnavailable(kind="not_enrolled")``."""
+        self._need("hq")
+        if self._hq is None:
+            self._hq = ModuleHq(self.module_id, self._remote, self._reachability, self.on_deactivate)
+        return self._hq
 
     @property
     def officer(self) -> Officer:

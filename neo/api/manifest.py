@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 REF_PATTERN = r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$"
 ID_PATTERN = r"^[a-z][a-z0-9_]{1,40}$"
 
-Permission = Literal["storage", "audit", "position", "sync", "officer_identity"]
+Permission = Literal["storage", "audit", "position", "sync", "officer_identity", "hq"]
 """What a module may ask of its context:
 
 * ``storage`` — its own tables in the device database (``ctx.db``) and its migrations;
@@ -21,7 +21,9 @@ Permission = Literal["storage", "audit", "position", "sync", "officer_identity"]
 * ``position`` — the patrol's GPS position (``ctx.position``);
 * ``sync`` — writing and reading the synced collections the manifest declares (``ctx.sync``, API 1.1);
 * ``officer_identity`` — the current officer's name and unit (``ctx.officer``); without
-  it a module sees only the service number.
+  it a module sees only the service number;
+* ``hq`` — calling its own routes at HQ (``/api/v1/m/<id>/...``) through the core, and
+  learning when HQ is reachable (``ctx.hq``, API 1.2).
 """
 
 SyncPolicy = Literal["append_only", "immutable", "hq_authoritative", "mutable_shared"]
@@ -57,6 +59,27 @@ class CollectionDecl(BaseModel):
     policy: SyncPolicy
 
 
+COMMAND_PATTERN = r"^[a-z][a-z0-9-]{1,30}$"
+
+
+class CommandDecl(BaseModel):
+    """A headless command the module adds to ``neo`` (``[[module.commands]]``, API 1.2).
+
+    ``neo <name> --officer ID --pin-stdin [args...]`` unlocks the device, activates the
+    module and calls ``entry`` (``"pkg.mod:attr"``, imported only when this command
+    runs) as ``fn(ctx, argv) -> int``: ``argv`` is what follows the core's own options
+    (``--data-dir``, ``--officer``, ``--pin-stdin``); the module parses it (argparse)
+    and writes to stdout/stderr itself; the int is the exit code. A name already used
+    by a core command is refused (the core command runs; ``neo modules`` says so).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=COMMAND_PATTERN, description="the word after 'neo', e.g. 'lookup'")
+    help: LocalizedText
+    entry: str = Field(pattern=REF_PATTERN, description="'pkg.cli:main', called as fn(ctx, argv) -> int")
+
+
 class Manifest(BaseModel):
     """A module's declaration. Built-in and third-party modules use the same model."""
 
@@ -77,6 +100,7 @@ class Manifest(BaseModel):
     order: int = Field(default=100, description="position on the home screen (lower first)")
     extension_points: list[ExtensionPointDecl] = Field(default_factory=list)
     collections: list[CollectionDecl] = Field(default_factory=list)
+    commands: list[CommandDecl] = Field(default_factory=list, description="headless 'neo <name>' commands (API 1.2)")
 
     @field_validator("version")
     @classmethod
@@ -104,6 +128,15 @@ class Manifest(BaseModel):
         for item in v:
             if not re.match(ID_PATTERN, item):
                 raise ValueError(f"not a module id: {item!r}")
+        return v
+
+    @field_validator("commands")
+    @classmethod
+    def _commands(cls, v: list[CommandDecl]) -> list[CommandDecl]:
+        names = [c.name for c in v]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"command declared twice: {', '.join(dupes)}")
         return v
 
     def supports_api(self, version: tuple[int, int]) -> bool:
