@@ -20,6 +20,7 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -30,7 +31,8 @@ from pydantic import ValidationError
 from neo import api
 from neo.api.context import ModuleContext
 from neo.api.extensions import ExtensionPoint, ExtensionRegistry
-from neo.api.manifest import Manifest
+from neo.api.hq import HqReachability, RemoteTransport
+from neo.api.manifest import CommandDecl, Manifest
 from neo.api.position import PositionSource
 from neo.i18n import tr
 from neo.modules import BUILTINS
@@ -118,7 +120,26 @@ class ModuleRecord:
             "error": self.error,
             "error_stage": self.error_stage,
             "api": self.manifest.api if self.manifest else None,
+            "commands": [c.name for c in self.manifest.commands] if self.manifest else [],
         }
+
+
+@dataclass(frozen=True)
+class ModuleCommand:
+    """A ``neo <name>`` command a module declares. ``refused`` says why it cannot run
+    (its name is a core command's, or another module declared it first)."""
+
+    name: str
+    module_id: str
+    decl: CommandDecl
+    refused: str | None = None
+
+    def help(self, lang: str = "fr") -> str:
+        return self.decl.help.get(lang)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "module": self.module_id, "help": self.help("fr"), "help_en": self.help("en"),
+                "refused": self.refused}
 
 
 def resolve_ref(ref: str) -> Any:
@@ -154,9 +175,14 @@ def _describe(exc: BaseException) -> str:
 
 class ModuleHost:
     def __init__(self, session: Session | None = None, position_source: PositionSource | None = None,
-                 *, builtins: tuple[str, ...] | None = None, entry_points: bool = True) -> None:
+                 *, builtins: tuple[str, ...] | None = None, entry_points: bool = True,
+                 remote: RemoteTransport | None = None) -> None:
+        """``remote`` is the device's link to HQ for ``ctx.hq`` (``neo.sync.remote.HqRemote``;
+        None: modules see ``HqUnavailable``). The host owns it: :meth:`stop` closes it."""
         self.session = session
         self.position_source = position_source
+        self.remote = remote
+        self.reachability = HqReachability()
         self.registry = ExtensionRegistry()
         self._builtins = BUILTINS if builtins is None else builtins
         self._entry_points = entry_points
@@ -277,6 +303,8 @@ class ModuleHost:
                 ctx = ModuleContext(
                     rec.manifest,
                     replica=self._replica(),
+                    remote=self.remote,
+                    reachability=self.reachability,
                     store=self.session.store,
                     audit=self.session.audit,
                     officer=self.session.officer,
@@ -358,6 +386,58 @@ class ModuleHost:
             self._fail(rec, "import", exc)
         return factory, ctx
 
+    # -- module commands (neo <name>) ---------------------------------------------------------
+    def commands(self, reserved: tuple[str, ...] | frozenset[str] | set[str] = ()) -> list[ModuleCommand]:
+        """Every command the discovered modules declare (manifests only: no module code
+        runs), sorted by name. A name in ``reserved`` (the core's commands) or already
+        declared by a module listed earlier is refused, with the reason."""
+        found: list[ModuleCommand] = []
+        taken: dict[str, str] = {}
+        for rec in sorted(self._records.values(), key=lambda r: r.id):
+            if rec.manifest is None or rec.state in (ModuleState.FAILED, ModuleState.INCOMPATIBLE):
+                continue
+            for decl in rec.manifest.commands:
+                refused: str | None = None
+                if decl.name in reserved:
+                    refused = f"'{decl.name}' is a core command of neo"
+                elif decl.name in taken:
+                    refused = f"'{decl.name}' is already declared by module {taken[decl.name]!r}"
+                else:
+                    taken[decl.name] = rec.id
+                if refused is not None:
+                    log.warning("module %s: command refused: %s", rec.id, refused)
+                found.append(ModuleCommand(decl.name, rec.id, decl, refused))
+        return sorted(found, key=lambda c: (c.name, c.refused is not None, c.module_id))
+
+    def open_command(self, name: str, reserved: tuple[str, ...] | frozenset[str] | set[str] = ()
+                     ) -> tuple[Callable[..., Any], ModuleContext]:
+        """Activate the module that declares ``name`` and import the command's function:
+        ``fn(ctx, argv) -> int``."""
+        command = next((c for c in self.commands(reserved) if c.name == name and c.refused is None), None)
+        if command is None:
+            raise ModuleFailure(name, "discover", tr("Commande inconnue : {name}", name=name))
+        ctx = self.activate(command.module_id)
+        rec = self.get(command.module_id)
+        try:
+            fn = resolve_ref(command.decl.entry)
+            if not callable(fn):
+                raise TypeError(f"{command.decl.entry} is not callable")
+        except Exception as exc:
+            self._teardown(rec)
+            self._fail(rec, "import", exc)
+        return fn, ctx
+
+    # -- HQ reachability (ctx.hq) ----------------------------------------------------------------
+    def notify_reachable(self) -> Future[int]:
+        """The device has just reached HQ (a sync succeeded, or a health check found HQ
+        again after a period offline): run the modules' ``on_reachable`` callbacks on a
+        worker thread. The future gives how many ran."""
+        return self.reachability.notify()
+
+    def notify_unreachable(self) -> None:
+        """A sync or a health check found HQ unreachable (``ctx.hq.online`` becomes False)."""
+        self.reachability.mark(False)
+
     # -- deactivation ----------------------------------------------------------------
     def _teardown(self, rec: ModuleRecord) -> list[BaseException]:
         errors: list[BaseException] = []
@@ -388,9 +468,15 @@ class ModuleHost:
         self._notify()
 
     def stop(self) -> None:
-        """Deactivate every module (the device is locking)."""
+        """Deactivate every module (the device is locking); close the link to HQ."""
         for rec in reversed(self.records()):
             self.deactivate(rec.id)
+        self.reachability.close()
+        if self.remote is not None:
+            try:
+                self.remote.close()
+            except Exception:
+                log.warning("the link to HQ did not close cleanly", exc_info=True)
 
     # -- enable / disable ------------------------------------------------------------
     def _stored_enabled(self, module_id: str) -> bool | None:

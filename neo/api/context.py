@@ -258,7 +258,7 @@ class ModuleContext:
     @property
     def hq(self) -> ModuleHq:
         """The module's own routes at HQ and HQ's reachability (API 1.2; see ``neo.api.hq``).
-        Without an HQ link every call raises ``HqUnavailable(kind="not_enrolled")``."""
+        Without an HQ link every call raises ``HqUnavailable(kind="no_link")``."""
         self._need("hq")
         if self._hq is None:
             self._hq = ModuleHq(self.module_id, self._remote, self._reachability, self.on_deactivate)

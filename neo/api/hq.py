@@ -76,9 +76,10 @@ class HqError(Exception):
 class HqUnavailable(HqError):
     """HQ cannot be reached now: keep the work and try again later (``on_reachable``).
 
-    ``kind`` is ``"not_enrolled"`` (the device has no HQ link), ``"network"`` (offline,
-    timeout, connection refused or reset, TLS pin mismatch: ``detail["code"]`` says
-    which) or ``"server"`` (HQ answered 5xx, or 429, after the retries)."""
+    ``kind`` is ``"no_link"`` (the device is not enrolled with an HQ, or is locking),
+    ``"network"`` (offline, timeout, connection refused or reset, TLS pin mismatch:
+    ``detail["code"]`` says which) or ``"server"`` (HQ answered 5xx or 429 after the
+    retries, or an unreadable answer)."""
 
 
 class HqRefused(HqError):
@@ -248,7 +249,7 @@ class ModuleHq:
         if body is not None and not isinstance(body, Mapping):
             raise TypeError("the body of an HQ call is a JSON object (a dict)")
         if self._transport is None:
-            raise HqUnavailable("not_enrolled", tr("Cet appareil n'est pas relié à un QG."), {"code": "not_enrolled"})
+            raise HqUnavailable("no_link", tr("Cet appareil n'est pas relié à un QG."), {"code": "not_enrolled"})
         try:
             response = self._transport.request(method, full, body=body, params=params, etag=etag)
         except HqUnavailable as exc:

@@ -232,10 +232,11 @@ class HqClient:
 
     def request(self, method: str, path: str, *, body: bytes | None = None, content_type: str = JSON_TYPE,
                 params: Mapping[str, Any] | None = None, idempotent: bool = True, compress: bool = True,
-                gzipped: bool = False, timeout: float | None = None) -> httpx.Response:
+                gzipped: bool = False, timeout: float | None = None,
+                headers: Mapping[str, str] | None = None) -> httpx.Response:
         """Send one call (retrying if idempotent); returns a 2xx response or raises SyncError.
-        ``gzipped``: the body is already gzip-compressed."""
-        headers: dict[str, str] = {}
+        ``gzipped``: the body is already gzip-compressed; ``headers``: extra request headers."""
+        headers = dict(headers or {})
         if body is not None:
             headers["Content-Type"] = content_type
             if gzipped:
