@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError, create_model
 
 from neo.hq.errors import AdminError
+from neo.hq.lookup.index import name_rows
 from neo.hq.storage import Database
 from neo.hq.storage import reference as reference_sql
 from neo.i18n import tr
@@ -230,13 +231,14 @@ def _write_batch(conn: Any, batch: list[Validated], now: datetime) -> int:
     latest: dict[tuple[str, str], Validated] = {}
     for v in batch:  # the same record twice in a batch: the later line wins
         latest[(v.file, v.record_id)] = v
-    rows, keys = [], []
+    rows, keys, names = [], [], []
     for v in latest.values():
         rows.append({"file": v.file, "record_id": v.record_id, "updated_at": v.updated_at, "imported_at": now,
                      "payload": json.dumps(v.payload, ensure_ascii=False, separators=(",", ":"))})
         keys += [{"file": v.file, "record_id": v.record_id, "kind": kind, "key": key}
                  for kind, key in record_keys(v.file, v.payload)]
-    return reference_sql.upsert_records(conn, rows, keys)
+        names += name_rows(v.file, v.payload)
+    return reference_sql.upsert_records(conn, rows, keys, names)
 
 
 class ImportFailed(AdminError):

@@ -1,5 +1,6 @@
 """SQL for the lookup's reference files: bulk upsert of records with their keys, counts,
-and exact lookups by identifier key.
+and exact lookups by identifier key. The name index (``reference_names``,
+:mod:`neo.hq.storage.lookup`) is rewritten with its records, in the same transaction.
 
 A record is ``(file, record_id)``; importing it again replaces its payload, its times and
 its keys in place (one ``executemany`` per statement and batch).
@@ -13,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
+from neo.hq.storage import lookup as lookup_sql
 from neo.hq.storage.schema import reference_keys, reference_records
 
 
@@ -20,10 +22,12 @@ def _insert(conn: Connection) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(reference_records)
 
 
-def upsert_records(conn: Connection, rows: Sequence[dict[str, Any]], keys: Sequence[dict[str, Any]]) -> int:
+def upsert_records(conn: Connection, rows: Sequence[dict[str, Any]], keys: Sequence[dict[str, Any]],
+                   names: Sequence[dict[str, Any]] = ()) -> int:
     """Insert or update ``rows`` (``file``, ``record_id``, ``payload``, ``updated_at``,
     ``imported_at``) and replace their keys with ``keys`` (``file``, ``record_id``,
-    ``kind``, ``key``). Returns the number of records written."""
+    ``kind``, ``key``) and their name-index rows with ``names`` (``reference_names``
+    columns but ``id``), in the caller's transaction. Returns the number of records written."""
     if not rows:
         return 0
     stmt = _insert(conn)
@@ -42,6 +46,7 @@ def upsert_records(conn: Connection, rows: Sequence[dict[str, Any]], keys: Seque
                                                       reference_keys.c.record_id.in_(ids[i:i + 500])))
     if keys:
         conn.execute(reference_keys.insert(), list(keys))
+    lookup_sql.replace_names(conn, [(r["file"], r["record_id"]) for r in rows], names)
     return len(rows)
 
 

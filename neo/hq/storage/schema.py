@@ -269,3 +269,33 @@ reference_keys = Table(
     PrimaryKeyConstraint("file", "record_id", "key", name="pk_reference_keys"),
     Index("ix_reference_keys_key", "key"),
 )
+
+# Migration 0004: the lookup's name index. One row per name a record carries (its birth
+# name, its usage name, each alias), folded (``neo.modules.lookup.match.names``): the
+# B-tree indexes serve candidate generation by birth date and by French phonetic key;
+# ``full_name`` carries the fuzzy index, which is dialect-specific and so lives outside
+# this metadata (``FUZZY_INDEX_OBJECTS``): an FTS5 trigram table on SQLite, a pg_trgm GIN
+# index on PostgreSQL, both made by the migration. Rows are replaced with their record.
+reference_names = Table(
+    "reference_names", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("file", String(40), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("surname", String(200), nullable=False),
+    Column("given", String(200), nullable=False),
+    Column("surname_ph", String(64), nullable=False),
+    Column("given_ph", String(64), nullable=False),
+    Column("birth_date", String(10), nullable=True),
+    Column("birth_year", Integer, nullable=True),
+    Column("full_name", String(400), nullable=False),
+    Index("ix_reference_names_record", "file", "record_id"),
+    Index("ix_reference_names_birth_date", "birth_date"),
+    Index("ix_reference_names_surname_ph", "surname_ph", "birth_year"),
+    Index("ix_reference_names_given_ph", "given_ph", "birth_year"),
+)
+
+# Made by migration 0004 outside the metadata above; schema comparisons leave them out.
+FUZZY_INDEX_OBJECTS: frozenset[str] = frozenset({
+    "reference_names_fts", "reference_names_fts_data", "reference_names_fts_idx", "reference_names_fts_content",
+    "reference_names_fts_docsize", "reference_names_fts_config", "ix_reference_names_trgm",
+})

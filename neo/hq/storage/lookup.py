@@ -1,0 +1,127 @@
+"""SQL for HQ's record lookup: candidates from the identifier keys and from the name index.
+
+Every statement is bound (no text of the query is ever spliced into SQL) and every one
+is served by an index: ``reference_keys.key``, ``reference_names`` by birth date, by
+phonetic key (with the birth year), or the fuzzy trigram index on the full name (FTS5 on
+SQLite, pg_trgm's GIN index on PostgreSQL). Results are capped by ``limit``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Float, Integer, and_, bindparam, column, delete, func, or_, select, text, tuple_
+
+from neo.hq.storage.schema import reference_keys, reference_names, reference_records
+
+_N = reference_names.c
+NAME_COLUMNS = (_N.id, _N.file, _N.record_id, _N.surname, _N.given, _N.birth_date, _N.birth_year)
+
+
+def replace_names(conn: Connection, refs: Sequence[tuple[str, str]], rows: Sequence[dict[str, Any]]) -> None:
+    """Delete the name rows of ``refs`` (``(file, record_id)``) and insert ``rows``."""
+    by_file: dict[str, list[str]] = {}
+    for file, record_id in refs:
+        by_file.setdefault(file, []).append(record_id)
+    for file, ids in by_file.items():
+        for i in range(0, len(ids), 500):
+            conn.execute(delete(reference_names).where(_N.file == file, _N.record_id.in_(ids[i:i + 500])))
+    if rows:
+        conn.execute(reference_names.insert(), list(rows))
+
+
+def _row(r: Any) -> dict[str, Any]:
+    return {"id": r.id, "file": r.file, "record_id": r.record_id, "surname": r.surname, "given": r.given,
+            "birth_date": r.birth_date, "birth_year": r.birth_year}
+
+
+def records_by_keys(conn: Connection, keys: Iterable[str], files: Sequence[str], limit: int) -> list[dict[str, Any]]:
+    """Records of ``files`` having any of ``keys``: ``file``, ``record_id``, ``key``,
+    ``payload`` (JSON text), ``updated_at``."""
+    keys = sorted(set(keys))
+    if not keys or not files:
+        return []
+    k, r = reference_keys.c, reference_records.c
+    stmt = (select(k.key, r.file, r.record_id, r.payload, r.updated_at)
+            .select_from(reference_keys.join(reference_records, and_(r.file == k.file, r.record_id == k.record_id)))
+            .where(k.key.in_(keys), k.file.in_(list(files)))
+            .order_by(r.file, r.record_id).limit(limit))
+    return [{"key": row.key, "file": row.file, "record_id": row.record_id, "payload": row.payload,
+             "updated_at": row.updated_at} for row in conn.execute(stmt)]
+
+
+def names_by_birth_dates(conn: Connection, dates: Sequence[str], files: Sequence[str], limit: int) -> list[dict[str, Any]]:
+    """Name rows of ``files`` born on one of ``dates`` (ISO)."""
+    if not dates or not files:
+        return []
+    stmt = (select(*NAME_COLUMNS).where(_N.birth_date.in_(sorted(set(dates))), _N.file.in_(list(files)))
+            .limit(limit))
+    return [_row(r) for r in conn.execute(stmt)]
+
+
+def names_by_phonetic(conn: Connection, *, surname_keys: Sequence[str] = (), given_keys: Sequence[str] = (),
+                      years: Sequence[int] = (), files: Sequence[str], limit: int) -> list[dict[str, Any]]:
+    """Name rows whose surname key is in ``surname_keys`` (when given) and whose first given
+    name's key is in ``given_keys`` (when given), born in one of ``years`` (when given)."""
+    if not files or (not surname_keys and not given_keys):
+        return []
+    cond = [_N.file.in_(list(files))]
+    if surname_keys:
+        cond.append(_N.surname_ph.in_(sorted(set(surname_keys))))
+    if given_keys:
+        cond.append(_N.given_ph.in_(sorted(set(given_keys))))
+    if years:
+        cond.append(_N.birth_year.in_(sorted(set(years))))
+    stmt = select(*NAME_COLUMNS).where(*cond).limit(limit)
+    return [_row(r) for r in conn.execute(stmt)]
+
+
+def names_fuzzy(conn: Connection, tokens: Sequence[str], *, years: Sequence[int] = (), files: Sequence[str],
+                limit: int) -> list[dict[str, Any]]:
+    """Name rows whose full name shares trigrams with ``tokens`` (folded ``[a-z]+`` words),
+    most similar first: FTS5's trigram index on SQLite, pg_trgm on PostgreSQL."""
+    words = [t for t in tokens if t.isascii() and t.isalpha() and t.islower()]
+    if not words or not files:
+        return []
+    cond = [_N.file.in_(list(files))]
+    if years:
+        cond.append(_N.birth_year.in_(sorted(set(years))))
+    if conn.dialect.name == "postgresql":
+        q = " ".join(words)
+        conn.execute(text("SET LOCAL pg_trgm.similarity_threshold = 0.3"))
+        stmt = (select(*NAME_COLUMNS).where(_N.full_name.op("%")(bindparam("q", q)), *cond)
+                .order_by(func.similarity(_N.full_name, bindparam("q", q)).desc()).limit(limit))
+        return [_row(r) for r in conn.execute(stmt)]
+    grams = sorted({w[i:i + 3] for w in words for i in range(len(w) - 2)})
+    if not grams:
+        return []
+    # Each trigram is a quoted FTS5 string of three letters a-z: nothing of the query's
+    # syntax can come from what the officer typed.
+    match = " OR ".join(f'"{g}"' for g in grams)
+    fts = (text("SELECT rowid AS id, rank FROM reference_names_fts WHERE reference_names_fts MATCH :m "
+               "ORDER BY rank LIMIT :k").bindparams(m=match, k=limit * 20)
+           .columns(column("id", Integer), column("rank", Float)).subquery("fts"))
+    stmt = (select(*NAME_COLUMNS).select_from(reference_names.join(fts, fts.c.id == _N.id))
+            .where(*cond).order_by(fts.c.rank).limit(limit))
+    return [_row(r) for r in conn.execute(stmt)]
+
+
+def records_get(conn: Connection, refs: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The stored records among ``refs``: ``file``, ``record_id``, ``payload``, ``updated_at``."""
+    refs = sorted(set(refs))
+    out: list[dict[str, Any]] = []
+    r = reference_records.c
+    for i in range(0, len(refs), 100):
+        chunk = refs[i:i + 100]
+        if conn.dialect.name == "postgresql":
+            cond = tuple_(r.file, r.record_id).in_(chunk)
+        else:
+            cond = or_(*(and_(r.file == f, r.record_id == rid) for f, rid in chunk))
+        out += [{"file": row.file, "record_id": row.record_id, "payload": row.payload, "updated_at": row.updated_at}
+                for row in conn.execute(select(r.file, r.record_id, r.payload, r.updated_at).where(cond))]
+    return out
+
+
+__all__ = ["names_by_birth_dates", "names_by_phonetic", "names_fuzzy", "records_by_keys", "records_get",
+           "replace_names"]
