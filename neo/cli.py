@@ -7,6 +7,11 @@ they do not end up in shell history or the process list.
 
 Exit codes: 0 success, 1 refused (wrong PIN, invalid input...), 2 usage error,
 3 locked out (retry later), 4 device wiped, 5 self-test failure.
+
+Modules add commands of their own (``[[module.commands]]`` in their manifest, module API
+1.2): ``neo <name> --officer ID --pin-stdin [args...]`` is found among the manifests
+without importing any module code, unlocks, activates that module and hands it the
+remaining arguments (:func:`run_module_command`). Core command names cannot be taken.
 """
 
 from __future__ import annotations
@@ -167,7 +172,12 @@ def cmd_modules(args: argparse.Namespace, pins: PinReader) -> int:
         host.discover()
         if session is not None:
             host.activate_all()
-        data = [r.as_dict() for r in host.records()]
+        commands = host.commands(core_commands())
+        data = []
+        for r in host.records():
+            item = r.as_dict()
+            item["commands"] = [c.as_dict() for c in commands if c.module_id == r.id]
+            data.append(item)
     finally:
         if session is not None:
             host.stop()
@@ -178,6 +188,9 @@ def cmd_modules(args: argparse.Namespace, pins: PinReader) -> int:
             err = f"  [{r['error_stage']}] {r['error']}" if r["error"] else ""
             src = r["source"] + (f" ({r['distribution']})" if r["distribution"] else "")
             print(f"{r['id']:<16} {r['version']:<9} {src:<28} {r['state']:<12}{err}")
+            for c in r["commands"]:
+                refused = "  " + tr("[refusée : {why}]", why=c["refused"]) if c["refused"] else ""
+                print(f"{'':<16} neo {c['name']:<12} {c['help']}{refused}")
 
     _emit(args, data, human)
     return EXIT_OK
@@ -262,10 +275,115 @@ def cmd_app(args: argparse.Namespace) -> int:
     return int(app.run_app(data_dir, fullscreen=True if args.fullscreen else None))
 
 
+# -- module commands -----------------------------------------------------------------------------
+
+_HELP = ("-h", "--help")
+
+
+def core_commands() -> frozenset[str]:
+    """The names of neo's own commands (a module cannot take them)."""
+    return frozenset(_subcommands(build_parser(module_commands=())).choices)
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> Any:
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+
+def module_commands() -> list[Any]:
+    """The commands the installed modules declare (read from manifests; no module code runs)."""
+    from neo.host import ModuleHost
+
+    host = ModuleHost(None)
+    host.discover()
+    return host.commands(core_commands())
+
+
+def _command_word(argv: Sequence[str]) -> int | None:
+    """Where the command is in ``argv`` (after neo's own options), or None."""
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "--data-dir":
+            i += 2
+            continue
+        if token == "--":
+            return i + 1 if i + 1 < len(argv) else None
+        if not token.startswith("-"):
+            return i
+        i += 1
+    return None
+
+
+def run_module_command(command: Any, argv: Sequence[str], pins: PinReader) -> int:
+    """``neo <name> [--data-dir DIR] --officer ID --pin-stdin [args...]`` for a module's
+    command: unlock, build the host (with the link to HQ), activate the module, call
+    ``fn(ctx, args)``; ``args`` is ``argv`` without the core's own options."""
+    core = argparse.ArgumentParser(prog=f"neo {command.name}", add_help=False, allow_abbrev=False)
+    core.add_argument("--data-dir")
+    core.add_argument("--officer")
+    core.add_argument("--pin-stdin", action="store_true")
+    args, rest = core.parse_known_args(list(argv))
+    if not args.officer and any(h in rest for h in _HELP):
+        print(f"usage: neo {command.name} [--data-dir DIR] --officer ID --pin-stdin [ARGS...]\n")
+        print(command.help(_lang()))
+        print("\n" + tr("Options du module : neo {name} --officer MATRICULE --pin-stdin --help", name=command.name))
+        return EXIT_OK
+    from neo.host import ModuleFailure, ModuleHost
+    from neo.sync.remote import HqRemote, wipe_revoked
+
+    vault = _vault(args)
+    with _unlock(args, vault, pins) as session:
+        remote = HqRemote.for_session(session)
+        host = ModuleHost(session, remote=remote)
+        try:
+            host.discover()
+            try:
+                fn, ctx = host.open_command(command.name, core_commands())
+            except ModuleFailure as exc:
+                raise CliError(exc.message) from exc
+            code = _call_module(host, command, fn, ctx, rest)
+        finally:
+            host.stop()
+        if remote.revoked is not None:
+            wipe_revoked(session, vault, remote.revoked)
+            print(tr("Cet appareil a été révoqué par le QG : ses données ont été effacées. Rendez-le à votre unité."),
+                  file=sys.stderr)
+            return EXIT_WIPED
+    return code
+
+
+def _call_module(host: Any, command: Any, fn: Callable[..., Any], ctx: Any, argv: list[str]) -> int:
+    from neo.api.hq import HqError
+
+    try:
+        result = fn(ctx, argv)
+    except SystemExit as exc:  # the module's argparse (--help, usage errors)
+        if exc.code is None or isinstance(exc.code, int):
+            return int(exc.code or 0)
+        print(exc.code, file=sys.stderr)
+        return EXIT_REFUSED
+    except HqError as exc:
+        print(exc.message, file=sys.stderr)
+        return EXIT_REFUSED
+    except Exception as exc:
+        host.mark_failed(command.module_id, "command", exc)
+        print(tr("La commande {name} du module {id} a échoué : {err}", name=command.name, id=command.module_id,
+                 err=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
+        return EXIT_REFUSED
+    return EXIT_OK if result is None else int(result)
+
+
+def _lang() -> str:
+    from neo.i18n import language
+
+    return language()
+
+
 # -- parser ------------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(module_commands: Sequence[Any] = ()) -> argparse.ArgumentParser:
+    """neo's parser; ``module_commands`` (from :func:`module_commands`) are listed in the help."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", help="device data directory (default: NEO_DATA_DIR or the user data dir)")
     common.add_argument("--json", action="store_true", help="print machine-readable JSON")
@@ -326,14 +444,30 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("self-test", parents=[common], help="exercise store, vault, host and a headless window")
     p.add_argument("--no-gui", action="store_true", help="skip the headless window check")
     p.set_defaults(func=cmd_self_test)
+
+    lang = _lang()
+    for command in module_commands:
+        if command.refused is None:
+            p = sub.add_parser(command.name, add_help=False,
+                               help=f"{command.help(lang)} [module {command.module_id}]")
+            p.set_defaults(func=None, module_command=command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
     pins = PinReader(stdin or sys.stdin)
+    at = _command_word(argv)
+    word = argv[at] if at is not None else None
+    listed: Sequence[Any] = ()
+    if (word is not None and word not in core_commands()) or (word is None and any(h in argv for h in _HELP)):
+        listed = module_commands()  # manifests only: module code is imported only to run its command
+    module_command = next((c for c in listed if c.name == word and c.refused is None), None)
     try:
+        if module_command is not None and at is not None:
+            return run_module_command(module_command, [*argv[:at], *argv[at + 1:]], pins)
+        parser = build_parser(listed)
+        args = parser.parse_args(argv)
         if args.command is None:
             return cmd_app(args)
         return int(args.func(args, pins))

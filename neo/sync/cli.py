@@ -3,7 +3,9 @@
     neo sync [--data-dir DIR] --officer ID --pin-stdin [--json]
 
 Progress goes to stderr as plain text (a bar on a terminal, one line per step
-otherwise); the report goes to stdout (``--json`` for machines). Exit codes: 0 the sync
+otherwise); the report goes to stdout (``--json`` for machines). After a sync that
+completed, the modules that start at unlock are activated and told HQ is reachable
+(``ctx.hq.on_reachable``: what they queued offline leaves now), unless ``--no-modules``. Exit codes: 0 the sync
 completed, 1 it did not (the report says which step failed and why; the data stays on
 the device), 2 usage, 3 locked out, 4 the device was revoked by HQ and wiped.
 
@@ -106,6 +108,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help=f"changes per pulled page (1..{protocol.MAX_PULL_LIMIT})")
     p.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds to wait for HQ per request")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--no-modules", action="store_true",
+                   help="do not tell the modules that HQ is reachable (their on_reachable callbacks)")
     p.set_defaults(func=cmd_sync)
     return p
 
@@ -139,6 +143,32 @@ def run_sync(session: Session, vault: Vault | None = None, *, batch: int = proto
         return engine.run_once()
 
 
+def notify_modules(session: Session, vault: Vault | None = None, *, wait: float = 120.0) -> int:
+    """HQ was just reached: activate the modules that start at unlock, with the link to
+    HQ, and run their ``on_reachable`` callbacks (waiting at most ``wait`` seconds).
+    Returns how many callbacks ran. Raises ``DeviceRevoked`` if a module's call to HQ
+    learnt that the device is revoked."""
+    from neo.host import ModuleHost
+    from neo.sync.remote import HqRemote
+
+    remote = HqRemote.for_session(session)
+    host = ModuleHost(session, remote=remote)
+    ran = 0
+    try:
+        host.discover()
+        host.start()
+        ran = host.notify_reachable().result(timeout=wait)
+    except TimeoutError:
+        log.warning("the modules' on_reachable callbacks did not finish within %s s", wait)
+    except Exception:  # the sync itself completed: a module problem must not turn it into a failure
+        log.exception("the modules could not be told that HQ is reachable")
+    finally:
+        host.stop()
+    if remote.revoked is not None:
+        raise DeviceRevoked(remote.revoked.message, remote.revoked.detail, status=remote.revoked.status)
+    return ran
+
+
 def _human(report: SyncReport) -> None:
     print(tr("Synchronisation {state} en {s} s : {pushed} envoyé(s), {ack} accepté(s), {rej} refusé(s), "
              "{conf} conflit(s), {pulled} reçu(s), {att} pièce(s) jointe(s), {audit} événement(s) d'audit. "
@@ -162,6 +192,9 @@ def cmd_sync(args: argparse.Namespace, pins: Any) -> int:
     try:
         report = run_sync(session, vault, batch=args.batch, pull_limit=args.pull_limit, timeout=args.timeout,
                           progress=progress)
+        notified = None
+        if report.ok and not args.no_modules and not session.locked:
+            notified = notify_modules(session, vault)
     except DeviceRevoked as exc:
         if progress is not None:
             progress.finish()
@@ -181,7 +214,10 @@ def cmd_sync(args: argparse.Namespace, pins: Any) -> int:
         progress.finish()
     session.lock()
     if args.json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False))
+        data = report.as_dict()
+        if notified is not None:
+            data["modules_notified"] = notified
+        print(json.dumps(data, ensure_ascii=False))
     else:
         _human(report)
     return EXIT_OK if report.ok else EXIT_INCOMPLETE
@@ -189,13 +225,9 @@ def cmd_sync(args: argparse.Namespace, pins: Any) -> int:
 
 def _wipe_revoked(session: Session, vault: Vault, exc: DeviceRevoked) -> None:
     """HQ revoked this device: audit it, then wipe (docs/sync-protocol.md, Revocation)."""
-    try:
-        session.audit.append("device.revoked", officer=session.officer.service_number,
-                             details={"code": exc.code, "by": "hq"})
-    except Exception:
-        log.warning("could not audit the revocation", exc_info=True)
-    session.lock()
-    vault.wipe(reason="revoked")
+    from neo.sync.remote import wipe_revoked
+
+    wipe_revoked(session, vault, exc)
 
 
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None) -> int:

@@ -274,7 +274,9 @@ class UnlockedView(QWidget):
                 available = False
             if available:
                 self.sync = SyncController(session, runner, window.status_model, interval_ms=window.sync_interval_ms,
-                                           health_ms=window.health_interval_ms, parent=self)
+                                           health_ms=window.health_interval_ms, parent=self,
+                                           on_reachable=getattr(host, "notify_reachable", None),
+                                           on_unreachable=getattr(host, "notify_unreachable", None))
                 self.sync.sig_state_changed.connect(self._sync_state_changed)
                 self.sync.sig_failed.connect(self.sync_failed)
                 self.sync.sig_finished.connect(self.sync_finished)
@@ -446,6 +448,10 @@ class ActivityFilter(QObject):
 # -- the window ---------------------------------------------------------------------------------------
 
 
+class _RevokedBridge(QObject):
+    sig_revoked = Signal()
+
+
 class MainWindow(QMainWindow):
     sig_unlocked = Signal()
     sig_locked = Signal()
@@ -477,6 +483,8 @@ class MainWindow(QMainWindow):
         self.revoked_screen: RevokedScreen | None = None
         self._retired: list[QWidget] = []
         self._kiosk = False
+        self._revoked_bridge = _RevokedBridge(self)  # a module's call to HQ, from a worker, to here
+        self._revoked_bridge.sig_revoked.connect(self._remote_revoked)
 
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -594,13 +602,31 @@ class MainWindow(QMainWindow):
             else:
                 from neo.host import ModuleHost
 
-                host = ModuleHost(session)
+                host = ModuleHost(session, remote=self._remote(session))
             host.discover()
             host.start()
             return host, None
         except Exception as exc:  # the shell must open even if the module system is broken
             log.exception("the module host could not start")
             return None, tr("Les modules n'ont pas pu être chargés : {err}", err=f"{type(exc).__name__}: {exc}")
+
+    def _remote(self, session: Session) -> Any:
+        """The link to HQ for the modules' ``ctx.hq`` (read from the database at the first
+        call: a device without HQ gives ``HqUnavailable``). When a module's call learns that
+        HQ revoked the device, the window does what the sync does."""
+        try:
+            from neo.sync.remote import HqRemote
+        except Exception:  # the app opens without the sync layer (it says so in the log)
+            log.exception("the link to HQ for the modules could not be loaded")
+            return None
+        bridge = self._revoked_bridge
+        return HqRemote.for_session(session, on_revoked=lambda _err: bridge.sig_revoked.emit()
+                                    if qt_is_valid(bridge) else None)
+
+    def _remote_revoked(self) -> None:
+        if self.session is not None:
+            log.warning("a module's call to HQ found this device revoked")
+            self.device_revoked()
 
     def _unlocked(self, session: Session) -> None:
         if self.session is not None:  # already unlocked (double submit): keep the first session

@@ -18,6 +18,11 @@ Every call runs on a ``QThreadPool`` worker (never on the UI thread);
 Triggers: the button; a periodic timer while unlocked; connectivity regained (while
 offline a periodic health check, and the first success starts a sync); after an HQ
 failure, a retry with a growing delay.
+
+Modules learn it too (``ctx.hq.on_reachable``, module API 1.2): the controller calls
+``on_reachable`` (the module host's ``notify_reachable``, which runs the modules'
+callbacks on a worker) after each sync that completed and when the health check finds
+HQ again after a period offline, and ``on_unreachable`` when HQ could not be reached.
 """
 
 from __future__ import annotations
@@ -178,8 +183,14 @@ class SyncController(QObject):
 
     def __init__(self, session: Session, runner: SyncRunner, model: StatusModel, *,
                  interval_ms: int = SYNC_INTERVAL_MS, health_ms: int = HEALTH_INTERVAL_MS,
-                 retry_ms: int = RETRY_FIRST_MS, parent: QObject | None = None) -> None:
+                 retry_ms: int = RETRY_FIRST_MS, parent: QObject | None = None,
+                 on_reachable: Callable[[], Any] | None = None,
+                 on_unreachable: Callable[[], Any] | None = None) -> None:
+        """``on_reachable()``/``on_unreachable()`` are called on the UI thread and must
+        return at once (the module host's ``notify_reachable`` hands the work to a worker)."""
         super().__init__(parent)
+        self.on_reachable = on_reachable
+        self.on_unreachable = on_unreachable
         self.session: Session | None = session
         self.runner = runner
         self.model = model
@@ -239,6 +250,15 @@ class SyncController(QObject):
         run_with_progress(lambda report: runner.run(session, report), self._progress, self._done, self._failed)
         return True
 
+    def _tell(self, reached: bool) -> None:
+        hook = self.on_reachable if reached else self.on_unreachable
+        if hook is None or self._stopped:
+            return
+        try:
+            hook()
+        except Exception:  # the modules must not break the sync controller
+            log.exception("telling the modules about HQ's reachability failed")
+
     def _retry_now(self) -> None:
         self.sync_now(manual=False)
 
@@ -273,9 +293,11 @@ class SyncController(QObject):
             self.model.set_sync_state("idle", status.last_sync)
         if reachable:
             self.model.set_online(True)
+            self._tell(True)  # HQ is back after a period offline: the modules may send what waited
             self.sync_now(manual=False)  # connectivity regained
         elif reachable is False:
             self.model.set_online(False)
+            self._tell(False)
 
     def _check_failed(self, exc: BaseException) -> None:
         self._checking = False
@@ -304,6 +326,7 @@ class SyncController(QObject):
         self.model.set_sync_state("idle", outcome.finished_at)
         self.sig_state_changed.emit()
         self.sig_finished.emit(outcome)
+        self._tell(True)
         session = self.session
         if session is not None and session.officer.service_number in outcome.officers_removed:
             self.sig_access_removed.emit()
@@ -333,6 +356,7 @@ class SyncController(QObject):
         if kind == "network":
             # Not an error on patrol: offline. The health check notices when HQ is back.
             self.model.set_online(False)
+            self._tell(False)
             self.model.set_sync_state("idle" if self.model.last_sync else "never")
         else:
             if kind != "internal":
