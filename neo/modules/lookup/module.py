@@ -1,8 +1,9 @@
 """Record lookup: activation, and the service of each active context.
 
 ``activate(ctx)`` builds the :class:`~neo.modules.lookup.service.LookupService` of this
-context; the page and the command line get it with :func:`service_for` (the page
-receives the same ``ctx`` in its constructor).
+context and asks ``ctx.hq`` to call it back each time HQ is reached (refresh the
+hot-list, send the queued queries). The page and the command line get the service with
+:func:`service_for` (the page receives the same ``ctx`` in its constructor).
 """
 
 from __future__ import annotations
@@ -27,4 +28,18 @@ def service_for(ctx: ModuleContext) -> LookupService:
 
 
 def activate(ctx: ModuleContext) -> None:
+    service = service_for(ctx)
+
+    def on_reachable() -> None:
+        service.refresh_hotlist()
+        service.drain()
+
+    ctx.hq.on_reachable(on_reachable)
+
+    def stop() -> None:
+        service.close()
+        with _lock:
+            _services.pop(ctx, None)
+
+    ctx.on_deactivate(stop)
     ctx.log.info("module %s activated", ctx.module_id)
