@@ -246,15 +246,19 @@ class ModuleHq:
     def _call(self, method: str, path: str, *, body: Mapping[str, Any] | None = None,
               params: Mapping[str, Any] | None = None, etag: str | None = None) -> HqResponse:
         full = self.path(path)
-        if body is not None and not isinstance(body, Mapping):
-            raise TypeError("the body of an HQ call is a JSON object (a dict)")
+        if body is not None:
+            if not isinstance(body, Mapping):
+                raise TypeError("the body of an HQ call is a JSON object (a dict)")
+            body = dict(body)
         if self._transport is None:
             raise HqUnavailable("no_link", tr("Cet appareil n'est pas relié à un QG."), {"code": "not_enrolled"})
         try:
             response = self._transport.request(method, full, body=body, params=params, etag=etag)
-        except HqUnavailable as exc:
+        except HqError as exc:
             if exc.kind == "network":
                 self._reachability.mark(False)
+            elif exc.kind != "no_link":
+                self._reachability.mark(True)  # HQ answered, if only to refuse
             raise
         self._reachability.mark(True)
         return response
@@ -262,7 +266,7 @@ class ModuleHq:
     def post(self, path: str, body: Mapping[str, Any]) -> Any:
         """``POST`` a JSON object to the module's route; returns HQ's decoded JSON answer.
         Not retried (HQ may act on it); raises :class:`HqUnavailable` or :class:`HqRefused`."""
-        return self._call("POST", path, body=dict(body)).json
+        return self._call("POST", path, body=body).json
 
     def get(self, path: str, params: Mapping[str, Any] | None = None, *, etag: str | None = None) -> HqResponse:
         """``GET`` the module's route (retried once on network errors and 5xx).
