@@ -30,6 +30,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError, crea
 from neo.hq.errors import AdminError
 from neo.hq.lookup.index import name_rows
 from neo.hq.storage import Database
+from neo.hq.storage import hotlist as hotlist_sql
 from neo.hq.storage import reference as reference_sql
 from neo.i18n import tr
 from neo.modules.lookup.demo import records as demo_records
@@ -238,6 +239,7 @@ def _write_batch(conn: Any, batch: list[Validated], now: datetime) -> int:
         keys += [{"file": v.file, "record_id": v.record_id, "kind": kind, "key": key}
                  for kind, key in record_keys(v.file, v.payload)]
         names += name_rows(v.file, v.payload)
+    hotlist_sql.bump_reference_generation(conn)  # the hot-list's cache is stale
     return reference_sql.upsert_records(conn, rows, keys, names)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -299,3 +300,32 @@ FUZZY_INDEX_OBJECTS: frozenset[str] = frozenset({
     "reference_names_fts", "reference_names_fts_data", "reference_names_fts_idx", "reference_names_fts_content",
     "reference_names_fts_docsize", "reference_names_fts_config", "ix_reference_names_trgm",
 })
+
+# Migration 0005: the lookup's query log at HQ, one row per query answered. ``query_id`` is
+# made on the device, so a query queued offline and sent twice is answered from here (the
+# ``response`` as sent) and logged once. ``asked_at_ms`` is the device's time of asking
+# (kept as sent: a device clock can be wrong); ``received_at`` is HQ's. ``query_text`` is
+# the single search field as typed, ``query_fields`` the structured entry (JSON);
+# ``hit_refs`` the records returned (JSON list of "file/record_id").
+lookup_queries = Table(
+    "lookup_queries", metadata,
+    Column("query_id", String(36), primary_key=True),
+    Column("device_id", String(36), nullable=False),
+    Column("officer", String(12), nullable=False),
+    Column("unit_id", Integer, nullable=False),
+    Column("reason", String(24), nullable=False),
+    Column("reason_text", String(200), nullable=False),
+    Column("query_text", Text, nullable=True),
+    Column("query_fields", Text, nullable=True),
+    Column("searched", Text, nullable=False),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    Column("accuracy", Float, nullable=True),
+    Column("asked_at_ms", BigInteger, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("result_count", Integer, nullable=False),
+    Column("hit_refs", Text, nullable=False),
+    Column("response", Text, nullable=False),
+    Index("ix_lookup_queries_officer", "officer", "received_at"),
+    Index("ix_lookup_queries_received_at", "received_at"),
+)
