@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
-from fastapi import FastAPI, Path, Query, Request, Security
+from fastapi import FastAPI, Header, Path, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -29,6 +29,7 @@ from neo import protocol
 from neo.hq import tls
 from neo.hq.config import HQConfig
 from neo.hq.errors import AuthError, HQError, NotFound, Rejected, ServerError
+from neo.hq.lookup.service import check_reason
 from neo.hq.middleware import ApiGate
 from neo.hq.service import Device, Headquarters
 from neo.i18n import tr
@@ -73,7 +74,7 @@ CurrentDevice = Annotated[Device, Security(device_of)]
 Sha = Annotated[str, Path(pattern=protocol.SHA256_PATTERN, description="lowercase hex SHA-256 of the file")]
 
 
-_RAW_BODY_MODELS: tuple[type[BaseModel], ...] = (protocol.PushRequest,)
+_RAW_BODY_MODELS: tuple[type[BaseModel], ...] = (protocol.PushRequest, protocol.LookupRequest)
 
 
 def _json_body(model: type[BaseModel]) -> dict[str, Any]:
@@ -102,6 +103,15 @@ def parse_body(model: type[M], body: bytes) -> M:
             raise Rejected(tr("Le corps de la requête n'est pas du JSON valide."), code="malformed_json", status=400,
                            errors=errors) from None
         raise Rejected(tr("Requête invalide."), code="invalid", errors=errors) from None
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header names ``etag`` (weak or strong) or is ``*``."""
+    for tag in if_none_match.split(","):
+        tag = tag.strip()
+        if tag == "*" or tag.removeprefix("W/") == etag:
+            return True
+    return False
 
 
 def tls_identity(config: HQConfig) -> tuple[str | None, bytes | None]:
@@ -282,6 +292,46 @@ def create_app(config: HQConfig, *, hq: Headquarters | None = None) -> FastAPI:
     def audit_chain(device: CurrentDevice) -> Any:
         """Where the device's chain stands at HQ (last sequence received, first break)."""
         return service.audit_chain(device)
+
+    # -- lookup (the lookup module's routes, under /m/lookup) -----------------------------
+    lookups, hotlist = service.lookup, service.hotlist
+
+    @app.post(f"{API}/m/lookup/search", response_model=protocol.LookupResponse, tags=["lookup"],
+              responses={**ERRORS, 409: {"model": protocol.ErrorResponse,
+                                         "description": "query_id already used by another device or officer"},
+                         429: {"model": protocol.ErrorResponse, "description": "too many queries by this officer"}},
+              openapi_extra=_json_body(protocol.LookupRequest))
+    async def lookup_search(request: Request, device: CurrentDevice) -> Any:
+        """One officer's query against every reference file they may search, with its reason.
+        Logged at HQ; a query resent with the same ``query_id`` gets the same answer
+        (``replayed: true``) and is logged once. See docs/lookup-protocol.md."""
+        body = await request.body()
+
+        def work() -> dict[str, Any]:
+            try:
+                data = json.loads(body)
+            except (ValueError, RecursionError):
+                data = None
+            check_reason(data)
+            return lookups.query(device.id, device.unit_id, parse_body(protocol.LookupRequest, body))
+
+        return _json(await run_in_threadpool(work))
+
+    @app.get(f"{API}/m/lookup/hotlist", response_model=protocol.HotlistResponse, tags=["lookup"],
+             responses={**ERRORS, 304: {"description": "unchanged: the version named in If-None-Match is current"}})
+    def lookup_hotlist(
+        device: CurrentDevice,
+        if_none_match: Annotated[str | None, Header(max_length=1000, description=(
+            "the ETag of the list the device holds"))] = None,
+    ) -> Any:
+        """Keyed hashes of the identifiers of stolen vehicles and documents and wanted persons,
+        for an offline "probable hit". ``ETag`` is the list's version; send it back in
+        ``If-None-Match`` to get 304 when nothing changed."""
+        current = hotlist.current()
+        headers = {"ETag": current.etag, "Cache-Control": "private, no-cache"}
+        if if_none_match and etag_matches(if_none_match, current.etag):
+            return Response(status_code=304, headers=headers)
+        return Response(current.body, media_type=JSON_TYPE, headers=headers)
 
     default_openapi = app.openapi
 

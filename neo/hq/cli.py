@@ -257,6 +257,49 @@ def cmd_reference_counts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lookup_log(args: argparse.Namespace) -> int:
+    if not 1 <= args.limit <= 10_000:
+        raise AdminError(tr("--limit doit être compris entre 1 et 10000."))
+    with _open(args) as hq:
+        rows = hq.lookup.log(officer=args.officer, limit=args.limit)
+    if args.json:
+        _dump(rows)
+    else:
+        flat = [{**r, "received_at": r["received_at"].replace("T", " ")[:19],
+                 "reason": r["reason"] + (f" ({r['reason_text']})" if r["reason_text"] else ""),
+                 "query": r["query_text"] if r["query_text"] is not None else json.dumps(
+                     r["query_fields"], ensure_ascii=False)} for r in rows]
+        _table(flat, [("received_at", tr("reçue le")), ("officer", tr("agent")), ("unit", tr("unité")),
+                      ("reason", tr("motif")), ("query", tr("saisie")), ("result_count", tr("résultats"))])
+    return 0
+
+
+def cmd_lookup_hotlist_stats(args: argparse.Namespace) -> int:
+    with _open(args) as hq:
+        stats = hq.hotlist.stats()
+    if args.json:
+        _dump(stats)
+    else:
+        _out(tr("Liste de signalement {v} : {n} empreinte(s) de {k} identifiant(s), {b} octets.", v=stats["version"],
+                n=stats["hashes"], k=stats["keys"], b=stats["size_bytes"]))
+        _table([{"file": f, "count": n} for f, n in stats["sources"].items()],
+               [("file", tr("fichier")), ("count", tr("enregistrements"))])
+    return 0
+
+
+def cmd_lookup_rotate_key(args: argparse.Namespace) -> int:
+    with _open(args) as hq:
+        old = hq.hotlist.current().version
+        hq.hotlist.rotate()
+        stats = hq.hotlist.stats()
+    if args.json:
+        _dump({"previous_version": old, **stats})
+    else:
+        _out(tr("Nouvelle clé de la liste de signalement : version {v} (les appareils la reçoivent à leur "
+                "prochaine synchronisation).", v=stats["version"]))
+    return 0
+
+
 def cmd_enroll_code(args: argparse.Namespace) -> int:
     from neo.hq import tls
     from neo.hq.service import parse_ttl
@@ -457,6 +500,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_reference_import)
     p = reference.add_parser("counts", parents=[common, as_json], help=tr("enregistrements par fichier"))
     p.set_defaults(func=cmd_reference_counts)
+
+    lookup = sub.add_parser("lookup", help=tr("consultations des fichiers : journal et liste de signalement")
+                            ).add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = lookup.add_parser("log", parents=[common, as_json], help=tr("journal des consultations, les plus récentes d'abord"))
+    p.add_argument("--officer", metavar="MATRICULE", help=tr("un seul agent"))
+    p.add_argument("--limit", type=int, default=50, metavar="N", help=tr("nombre de consultations (défaut : 50)"))
+    p.set_defaults(func=cmd_lookup_log)
+    p = lookup.add_parser("hotlist-stats", parents=[common, as_json],
+                          help=tr("contenu de la liste de signalement hors ligne (sans les empreintes)"))
+    p.set_defaults(func=cmd_lookup_hotlist_stats)
+    p = lookup.add_parser("rotate-hotlist-key", parents=[common, as_json],
+                          help=tr("changer la clé de la liste de signalement (toutes les empreintes changent)"))
+    p.set_defaults(func=cmd_lookup_rotate_key)
 
     p = sub.add_parser("enroll-code", parents=[common, as_json], help=tr("créer un code d'enrôlement à usage unique"))
     p.add_argument("--unit", help=tr("unité de l'appareil"))

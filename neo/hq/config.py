@@ -3,6 +3,7 @@ environment (``NEO_HQ_DATA_DIR``, ``NEO_HQ_DB``, ``NEO_HQ_ARGON2_*``)."""
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,35 @@ def default_data_dir() -> Path:
     if env:
         return Path(env).expanduser()
     return Path(platformdirs.user_data_dir("neo-hq", "neo"))
+
+
+LOOKUP_ALL_FILES = "*"
+DEFAULT_LOOKUP_FILES: dict[str, list[str]] = {"officer": [LOOKUP_ALL_FILES], "supervisor": [LOOKUP_ALL_FILES],
+                                              "admin": []}
+"""Reference files each role may search at HQ ("*": every file). Administrators search
+nothing by default: their role is to run HQ, not to check people."""
+
+
+def lookup_files_from_env() -> dict[str, list[str]]:
+    """``NEO_HQ_LOOKUP_FILES`` (a JSON object, role -> list of files or ``["*"]``; roles it
+    leaves out search nothing), else :data:`DEFAULT_LOOKUP_FILES`. A value that is not
+    such an object is an error, never a silent fallback (it decides who sees what)."""
+    raw = os.environ.get("NEO_HQ_LOOKUP_FILES")
+    if not raw:
+        return {role: list(files) for role, files in DEFAULT_LOOKUP_FILES.items()}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not all(
+            isinstance(role, str) and isinstance(files, list) and all(isinstance(f, str) for f in files)
+            for role, files in data.items()):
+        from neo.hq.errors import AdminError
+        from neo.i18n import tr
+
+        raise AdminError(tr("NEO_HQ_LOOKUP_FILES doit être un objet JSON rôle -> liste de fichiers, "
+                            "par exemple {example}.", example='{"officer": ["*"], "supervisor": ["*"]}'))
+    return {role: list(files) for role, files in data.items()}
 
 
 def _env_int(name: str, default: int) -> int:
@@ -68,6 +98,10 @@ class HQConfig:
     collections: tuple[CollectionSpec, ...] = ()
     """Collections declared beside HQ's defaults and the modules' manifests (tests, operators)."""
     read_manifests: bool = True
+    lookup_files: dict[str, list[str]] = field(default_factory=lookup_files_from_env)
+    """Reference files each officer role may search (see :data:`DEFAULT_LOOKUP_FILES`)."""
+    lookup_rate_per_minute: int = field(default_factory=lambda: _env_int("NEO_HQ_LOOKUP_RATE", 120))
+    """Lookup queries one officer may send per minute (0: no limit)."""
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).expanduser()

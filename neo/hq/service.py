@@ -34,6 +34,8 @@ from neo.hq.blobs import BlobStore
 from neo.hq.collections import CollectionRegistry
 from neo.hq.config import CollectionSpec, HQConfig
 from neo.hq.errors import AdminError, AuthError, Conflict, NotFound, Rejected, Revoked, ServerError, Throttled, TooLarge
+from neo.hq.lookup.hotlist import HotlistService
+from neo.hq.lookup.service import LookupService
 from neo.hq.security import TOKEN_PREFIX, PinHasher, ShareKeyring, digest, new_enrolment_secret, new_token
 from neo.hq.storage import Database
 from neo.hq.storage import admin as admin_sql
@@ -235,6 +237,10 @@ class Headquarters:
         self._pin_failures: dict[str, list[float]] = {}
         self._auth_cache: dict[str, tuple[float, Device]] = {}
         """token digest -> (_auth_clock() at the database check, the device then)."""
+        self.lookup = LookupService(self.db, config)
+        """The record lookup: entitlements, query log, replays (``/m/lookup/search``)."""
+        self.hotlist = HotlistService(self.db)
+        """The lookup's offline hot-list (``/m/lookup/hotlist``)."""
 
     def __enter__(self) -> Headquarters:
         return self
