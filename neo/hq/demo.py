@@ -1,6 +1,6 @@
 """Demo data for ``neo-hq seed-demo``: two units, their officers, and HQ-owned records
-for the built-in modules (reference-file entries for the lookup, homes registered for
-the holiday watch).
+for the built-in modules (homes registered for the holiday watch). The lookup's reference
+files are generated apart, into HQ's reference tables (:func:`neo.hq.reference.seed_demo`).
 
 Everything is deterministic (fixed seed, ids derived with UUIDv5), so seeding twice
 changes nothing: existing officers are left alone and unchanged records are skipped.
@@ -46,9 +46,6 @@ _FIRST = ("Jean", "Marie", "Pierre", "Nathalie", "Louis", "Camille", "Nicolas", 
           "Mehdi", "Inès", "Hugo", "Léa", "Antoine", "Chloé", "Yanis", "Manon", "Éric", "Sandrine")
 _LAST = ("Dubois", "Lefèvre", "Garcia", "Roux", "Fontaine", "Chevalier", "Mercier", "Blanc", "Guérin", "Muller",
          "Henry", "Rousseau", "Nicolas", "Perrin", "Morin", "Mathieu", "Clément", "Gauthier", "Dumont", "Lopez")
-_MAKES = (("Peugeot", "208"), ("Renault", "Clio"), ("Citroën", "C3"), ("Volkswagen", "Golf"), ("Toyota", "Yaris"),
-          ("Dacia", "Sandero"), ("Fiat", "500"), ("BMW", "Série 1"), ("Yamaha", "T-Max"), ("Peugeot", "3008"))
-_COLOURS = ("blanc", "noir", "gris", "bleu", "rouge", "vert")
 _STREETS = {
     "BTA Menton": ("avenue de Verdun", "rue Longue", "boulevard de Garavan", "avenue Cernuschi",
                    "promenade du Soleil", "rue Partouneaux", "avenue Carnot", "chemin du Val de Menton"),
@@ -56,54 +53,10 @@ _STREETS = {
                        "boulevard du Général Leclerc", "avenue Paul Doumer", "chemin des Moneghetti"),
 }
 _CITY = {"BTA Menton": ("Menton", 43.7764, 7.5048), "BTA Beausoleil": ("Beausoleil", 43.7425, 7.4230)}
-_LETTERS = "ABCDEFGHJKLMNPQRSTVWXYZ"
 
 
 def _rid(kind: str, n: int) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{kind}:{n}"))
-
-
-def _plate(rng: random.Random) -> str:
-    return (f"{rng.choice(_LETTERS)}{rng.choice(_LETTERS)}-{rng.randint(100, 999)}-"
-            f"{rng.choice(_LETTERS)}{rng.choice(_LETTERS)}")
-
-
-def reference_entries(count_vehicles: int = 1500) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Entries of the lookup's reference files (HQ-owned, visible to every unit)."""
-    rng = random.Random(20261128)
-    base = date(2026, 1, 1)
-    for i in range(60):
-        born = date(1960, 1, 1) + timedelta(days=rng.randint(0, 40 * 365))
-        yield _rid("wanted", i), {
-            "file": "wanted_persons", "last_name": rng.choice(_LAST).upper(), "first_name": rng.choice(_FIRST),
-            "birth_date": born.isoformat(), "reason": rng.choice(("mandat d'arrêt", "fiche de recherche",
-                                                                   "inscription au FPR")),
-            "reference": f"FPR-{2026 - rng.randint(0, 5)}-{rng.randint(10000, 99999)}",
-            "conduct": rng.choice(("interpeller", "signaler sans intervenir", "découverte à signaler")),
-        }
-    for i in range(20):
-        born = date(1940, 1, 1) + timedelta(days=rng.randint(0, 80 * 365))
-        yield _rid("missing", i), {
-            "file": "missing_persons", "last_name": rng.choice(_LAST).upper(), "first_name": rng.choice(_FIRST),
-            "birth_date": born.isoformat(),
-            "missing_since": (base + timedelta(days=rng.randint(0, 300))).isoformat(),
-            "reference": f"DISP-{rng.randint(10000, 99999)}",
-        }
-    for i in range(count_vehicles):
-        make, model = rng.choice(_MAKES)
-        yield _rid("vehicle", i), {
-            "file": "stolen_vehicles", "plate": _plate(rng), "make": make, "model": model,
-            "colour": rng.choice(_COLOURS), "vin": "VF" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPRSTUVWXYZ")
-                                                                   for _ in range(15)),
-            "stolen_on": (base + timedelta(days=rng.randint(0, 320))).isoformat(),
-            "reference": f"VOL-{rng.randint(100000, 999999)}",
-        }
-    for i in range(200):
-        yield _rid("document", i), {
-            "file": "stolen_documents", "kind": rng.choice(("carte d'identité", "passeport", "permis de conduire")),
-            "number": "".join(rng.choice("0123456789ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(9)),
-            "declared_on": (base + timedelta(days=rng.randint(0, 320))).isoformat(),
-        }
 
 
 def watch_registrations(unit: str, count: int, today: date) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -127,7 +80,7 @@ def watch_registrations(unit: str, count: int, today: date) -> Iterator[tuple[st
 Progress = Callable[[str, int, int], None]
 
 
-def seed(hq: Headquarters, progress: Progress | None = None, *, vehicles: int = 1500) -> dict[str, Any]:
+def seed(hq: Headquarters, progress: Progress | None = None) -> dict[str, Any]:
     """Create the demo data (idempotent). ``progress(label, done, total)`` is called as it goes."""
     report: dict[str, Any] = {"units_created": [], "officers_added": [], "officers_existing": [], "records_written": 0}
 
@@ -149,9 +102,6 @@ def seed(hq: Headquarters, progress: Progress | None = None, *, vehicles: int = 
     units = {u["name"]: u["id"] for u in hq.list_units()}
     today = date.today()
     batches: list[tuple[str, list[tuple[str, dict[str, Any] | None, str]]]] = []
-    entries = [(rid, payload, "*") for rid, payload in reference_entries(vehicles)]
-    for i in range(0, len(entries), 500):
-        batches.append(("lookup.reference_entries", entries[i:i + 500]))
     for unit, count in (("BTA Menton", 24), ("BTA Beausoleil", 12)):
         homes = [(rid, payload, f"u:{units[unit]}") for rid, payload in watch_registrations(unit, count, today)]
         batches.append(("holiday_watch.registrations", homes))
