@@ -1,5 +1,6 @@
 """HQ's configuration: one dataclass, filled by ``neo-hq`` from its options and the
-environment (``NEO_HQ_DATA_DIR``, ``NEO_HQ_DB``, ``NEO_HQ_ARGON2_*``)."""
+environment (``NEO_HQ_DATA_DIR``, ``NEO_HQ_DB``, ``NEO_HQ_ARGON2_*``, ``NEO_HQ_LOOKUP_FILES``,
+``NEO_HQ_LOOKUP_RATE``)."""
 
 from __future__ import annotations
 
