@@ -41,7 +41,6 @@ class OutcomeList(QWidget):
         else:
             self.filter = QLineEdit()
             self.filter.setObjectName("HistoryFilter")
-            self.filter.setClearButtonEnabled(True)
             self.filter.setMaximumWidth(460)
             self.filter.textChanged.connect(self.sig_filter)
             head.addWidget(self.filter, 1)

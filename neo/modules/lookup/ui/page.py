@@ -270,6 +270,7 @@ class Page(QWidget):
         self.search.set_busy(False)
         self.search.show_outcome(outcome)
         self.search.scroll.ensureWidgetVisible(self.search.results)
+        self.search.field.selectAll()  # the next entry replaces this one
         if outcome.status == "queued":
             self.load_pending()
 

@@ -66,7 +66,6 @@ class SearchView(QWidget):
         self.field = QLineEdit()
         self.field.setObjectName("SearchField")
         self.field.setMaxLength(400)
-        self.field.setClearButtonEnabled(True)
         self.field.textChanged.connect(self._text_changed)
         self.field.returnPressed.connect(self.submit)
         self.details_button = button("", None, name="DetailsToggle")
@@ -344,7 +343,7 @@ class SearchView(QWidget):
         box = self.results_box
         reason = dict(self.service.reasons()).get(outcome.reason, outcome.reason)
         if outcome.reason_text:
-            reason = tr("{reason} : {text}", reason=reason, text=outcome.reason_text)
+            reason = tr("{reason} : {detail}", reason=reason, detail=outcome.reason_text)
         hits = sorted_hits(list(outcome.hits))
         if outcome.status == "queued":
             state = tr("En attente de réseau")

@@ -330,7 +330,9 @@ class OutcomeRow(TapFrame):
     def show_texts(self, tr: Tr, reason_label: str) -> None:
         o = self.outcome
         self.entry.setText(entry_of(o))
-        reason = reason_label if not o.reason_text else tr("{reason} : {text}", reason=reason_label, text=o.reason_text)
+        reason = reason_label
+        if o.reason_text:
+            reason = tr("{reason} : {detail}", reason=reason_label, detail=o.reason_text)
         self.meta.setText(tr("{reason} · demandée le {time}", reason=reason, time=local_time(o.asked_at)))
         self.status.setText(status_text(tr, o))
         top = top_severity(o) if o.status == "answered" else None
