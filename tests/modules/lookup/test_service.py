@@ -243,3 +243,18 @@ def test_another_officer_does_not_see_the_history(session: Any, vault: Any, remo
     finally:
         host2.stop()
         other.lock()
+
+
+def test_retention_and_refresh_come_from_the_modules_settings(session: Any, remote: FakeRemote) -> None:
+    from neo.api import ModuleSettings
+
+    settings = ModuleSettings(session.store, "lookup")
+    settings.set("history_max", 3)
+    settings.set("hotlist_refresh_minutes", "often")  # not a number: the default
+    host = start_host(session, remote)
+    try:
+        _, service = lookup_service(host)
+        assert service.history_max == 3 and service.hotlist_refresh.total_seconds() == 15 * 60
+        assert service.retention.days == 90
+    finally:
+        host.stop()
