@@ -244,3 +244,33 @@ def test_an_unknown_command_is_still_a_usage_error(device, capsys) -> None:
         main(["no-such-command", "--data-dir", str(device)])
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_in_a_fresh_process_only_the_invoked_command_imports_module_code(device, ext_root) -> None:
+    """As installed: found through its distribution's entry point; importing the module
+    leaves a mark, so listing commands provably imports nothing."""
+    import os
+    import subprocess
+
+    mark = ext_root / "imported.txt"
+    side_effect = f"from pathlib import Path\nPath({str(mark)!r}).open('a').write(__name__ + '\\n')\n"
+    pkg = command_module(ext_root, "neo_ext_cmd", "cmd_ext", "greet", cli=side_effect + CLI)
+    (pkg / "module.py").write_text(side_effect + (pkg / "module.py").read_text())
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ext_root), str(Path(__file__).parents[2])])}
+
+    def neo(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "neo", *args], input=stdin, capture_output=True, text=True,
+                              env=env, timeout=120)
+
+    r = neo("--help")
+    assert r.returncode == 0 and "greet" in r.stdout and "Commande greet de test" in r.stdout
+    r = neo("modules", "--data-dir", str(device), "--json")
+    assert r.returncode == 0 and any(m["commands"] and m["commands"][0]["name"] == "greet"
+                                     for m in json.loads(r.stdout))
+    r = neo("greet", "--help")
+    assert r.returncode == 0 and "Commande greet de test" in r.stdout
+    assert not mark.exists()
+    r = neo("greet", "--data-dir", str(device), "--officer", "100001", "--pin-stdin", "--loud", "ok", stdin=PIN + "\n")
+    assert r.returncode == 3, r.stderr
+    assert json.loads(r.stdout)["text"] == "OK"
+    assert sorted(mark.read_text().split()) == ["neo_ext_cmd.cli", "neo_ext_cmd.module"]
