@@ -21,7 +21,8 @@ sync engine), with a short timeout suited to an officer waiting for an answer.
   HQ again after a period offline): the moment to send what waited offline.
 
 Calls block until HQ answers or the timeout is spent: make them from a worker thread,
-never from the UI thread. The module's own ``ui`` package can use the shell's workers.
+never from the UI thread (a page runs them on a ``QThreadPool`` worker and comes back
+with a signal).
 
 :class:`RemoteTransport` is what the core gives the host (the device side lives in
 ``neo.sync.remote``); nothing in ``neo.api`` does HTTP.
