@@ -31,6 +31,7 @@ How an entry is searched:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -62,6 +63,7 @@ from neo.modules.lookup.match import (
     name_parts,
     name_tokens,
     normalize_serial,
+    parse_plate,
     phonetic_key,
     plate_score,
     serial_number_key,
@@ -79,6 +81,8 @@ _DATE_LIMIT = 3000
 _PHONETIC_LIMIT = 1500
 _FUZZY_LIMIT = 200
 _KEY_LIMIT = 200
+_GIVEN_AND_DATE = 0.55
+_EVIDENCE = frozenset({"phonetic", "typo", "particle", "swap", "partial", "prefix", "initial", "trigram"})
 _LOOKALIKES = {"B": "8", "8": "B", "S": "5", "5": "S", "Z": "2", "2": "Z", "G": "6", "6": "G"}
 _MAX_VARIANT_POSITIONS = 6
 
@@ -170,8 +174,14 @@ class _Hits:
 
 
 def _lookalike_variants(canonical: str) -> list[str]:
-    """``canonical`` with each look-alike character (B/8, S/5, Z/2, G/6) read both ways."""
-    positions = [i for i, ch in enumerate(canonical) if ch in _LOOKALIKES][:_MAX_VARIANT_POSITIONS]
+    """``canonical`` with look-alike characters (B/8, S/5, Z/2, G/6) read the other way.
+
+    Letters among digits are tried first (a number typed with ``S`` for ``5`` is the usual
+    slip), then digits; at most ``_MAX_VARIANT_POSITIONS`` positions, so 64 readings.
+    """
+    letters = [i for i, ch in enumerate(canonical) if ch in _LOOKALIKES and ch.isalpha()]
+    digits = [i for i, ch in enumerate(canonical) if ch in _LOOKALIKES and ch.isdigit()]
+    positions = (letters + digits)[:_MAX_VARIANT_POSITIONS]
     out = {canonical}
     for mask in range(1, 1 << len(positions)):
         chars = list(canonical)
@@ -181,6 +191,22 @@ def _lookalike_variants(canonical: str) -> list[str]:
         out.add("".join(chars))
     out.discard(canonical)
     return sorted(out)
+
+
+def _plate_readings(compact: str) -> list[Plate]:
+    """Plates ``compact`` can be once an ``O`` is read ``0`` and an ``I`` ``1`` (old FNI
+    plates typed with a letter in a digit block, which the plate parser leaves alone)."""
+    positions = [i for i, ch in enumerate(compact) if ch in "OI"][:4]
+    out: list[Plate] = []
+    for mask in range(1, 1 << len(positions)):
+        chars = list(compact)
+        for bit, pos in enumerate(positions):
+            if mask >> bit & 1:
+                chars[pos] = "0" if chars[pos] == "O" else "1"
+        plate = parse_plate("".join(chars))
+        if plate is not None and plate.possible:
+            out.append(plate)
+    return out
 
 
 @dataclass
@@ -219,11 +245,32 @@ def _identifier_probes(query: Query) -> dict[str, _KeyProbe]:
             numbers(value.canonical if isinstance(value, DocumentNumber) else str(value), serial=False)
         elif alt.kind is QueryKind.SERIAL and isinstance(value, str):
             numbers(value, serial=True)
+            if not query.of_kind(QueryKind.PLATE):
+                for plate in _plate_readings(value):
+                    add(f"{KEY_VERSION}:plate:{plate.compact}", _KeyProbe("plate", plate.compact, False))
         elif alt.kind is QueryKind.MRZ and isinstance(value, Mrz):
             number = normalize_serial(value.document_number)
             if number:
                 add(document_key(number), _KeyProbe("document", number, True))
+    if not probes and query.text and not query.structured:
+        compact = _as_identifier(query.text)
+        if compact:
+            numbers(compact, serial=True)
     return probes
+
+
+_IDENTIFIER_TEXT = re.compile(r"^[A-Za-z0-9]+(?:[ \-.]+[A-Za-z0-9]+)*$")
+
+
+def _as_identifier(text: str) -> str | None:
+    """Text with no identifier reading that could still be a number typed with letters only
+    (``WBKF-DSGHWDG``, or ``FGYKASVAI`` with ``I`` for ``1``): one or two groups that make
+    6 to 20 letters and digits."""
+    stripped = text.strip()
+    if not _IDENTIFIER_TEXT.match(stripped) or len(stripped.split()) > 2:
+        return None
+    compact = normalize_serial(stripped)
+    return compact if 6 <= len(compact) <= 20 else None
 
 
 _VALUE_COLUMNS = {
@@ -252,15 +299,17 @@ def _identifier_score(probe: _KeyProbe, payload: dict[str, Any]) -> float:
     return best if probe.exact else 0.9  # a look-alike reading (B/8, S/5…) of the number
 
 
-def _search_identifiers(conn: Any, query: Query, files: Sequence[str], hits: _Hits) -> None:
+def _search_identifiers(conn: Any, query: Query, files: Sequence[str], hits: _Hits) -> set[str]:
+    """Look the identifiers up; returns the kinds searched (``plate``, ``document``…)."""
     probes = _identifier_probes(query)
     if not probes:
-        return
+        return set()
     for row in lookup_sql.records_by_keys(conn, probes, files, _KEY_LIMIT):
         probe = probes[row["key"]]
         payload = json.loads(row["payload"])
         score = _identifier_score(probe, payload)
         hits.add(row["file"], row["record_id"], score, {probe.kind}, row["payload"], row["updated_at"])
+    return {p.kind for p in probes.values()}
 
 
 # -- persons ---------------------------------------------------------------------------------------
@@ -402,19 +451,23 @@ class _PersonSearch:
 
     def _score_one(self, row: dict[str, Any]) -> None:
         match = name_match(self.person.name, PersonName(row["surname"], row["given"]))
+        d = date_score(self.person.birth, _candidate_date(row), today=self.today) if self.dated else None
         if match.score < _MIN_NAME:
-            return
-        matched = {"name"} if match.score >= 0.99 else {"name_approx"}
-        matched |= {e for e in match.evidence if e in ("phonetic", "typo", "particle", "swap", "partial", "prefix",
-                                                         "initial", "trigram")}
-        score = match.score
-        if self.dated and self.person.birth is not None:
-            d = date_score(self.person.birth, _candidate_date(row), today=self.today)
-            score = match.score * (0.45 + 0.55 * d)
-            if d >= 0.99:
-                matched.add("birth_date")
-            elif d >= 0.8:
-                matched.add("birth_date_approx")
+            # The surname is beyond recognition, but the given name and the full birth date
+            # agree: a weak hit (two typos in a short surname are common enough).
+            if not (self.full_dates and d is not None and d >= 0.99 and (match.first_score or 0) >= 0.8):
+                return
+            score, matched = _GIVEN_AND_DATE, {"given_name", "birth_date"}
+        else:
+            matched = {"name"} if match.score >= 0.99 else {"name_approx"}
+            matched |= match.evidence & _EVIDENCE
+            score = match.score
+            if d is not None:
+                score = match.score * (0.45 + 0.55 * d)
+                if d >= 0.99:
+                    matched.add("birth_date")
+                elif d >= 0.8:
+                    matched.add("birth_date_approx")
         if self.person.source == "mrz":
             matched.add("mrz")
         ref = (row["file"], row["record_id"])
@@ -450,7 +503,8 @@ def search(db: Database, request: protocol.LookupRequest, files: Sequence[str], 
     hits = _Hits()
 
     def run(conn: Any) -> None:
-        _search_identifiers(conn, query, files, hits)
+        searched = _search_identifiers(conn, query, files, hits)
+        interpretations.extend(k for k in sorted(searched) if k not in interpretations)
         for person in _persons(query):
             for (file, record_id), (score, matched) in _PersonSearch(conn, person, person_files, today).run().items():
                 hits.add(file, record_id, score, matched)

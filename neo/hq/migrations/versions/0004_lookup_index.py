@@ -48,8 +48,31 @@ def upgrade() -> None:
         op.execute("CREATE TRIGGER reference_names_ad AFTER DELETE ON reference_names BEGIN "
                    "INSERT INTO reference_names_fts(reference_names_fts, rowid, full_name) "
                    "VALUES ('delete', old.id, old.full_name); END")
-    # Records imported before this revision get their name rows at their next import
-    # (or `neo-hq seed-demo` / `neo-hq reference reindex`).
+    _backfill()
+
+
+def _backfill() -> None:
+    """Name rows for the records imported before this revision."""
+    import json
+
+    from neo.hq.lookup.index import NAMED_FILES, name_rows
+
+    conn = op.get_bind()
+    records = sa.table("reference_records", sa.column("file"), sa.column("record_id"), sa.column("payload"))
+    names = sa.table("reference_names", *(sa.column(c) for c in (
+        "file", "record_id", "surname", "given", "surname_ph", "given_ph", "birth_date", "birth_year", "full_name")))
+    for file in NAMED_FILES:
+        last = ""
+        while True:
+            chunk = conn.execute(sa.select(records.c.record_id, records.c.payload)
+                                 .where(records.c.file == file, records.c.record_id > last)
+                                 .order_by(records.c.record_id).limit(2000)).all()
+            if not chunk:
+                break
+            rows = [row for r in chunk for row in name_rows(file, json.loads(r.payload))]
+            if rows:
+                conn.execute(names.insert(), rows)
+            last = chunk[-1].record_id
 
 
 def downgrade() -> None:
