@@ -325,8 +325,8 @@ def run_module_command(command: Any, argv: Sequence[str], pins: PinReader) -> in
     args, rest = core.parse_known_args(list(argv))
     if not args.officer and any(h in rest for h in _HELP):
         print(f"usage: neo {command.name} [--data-dir DIR] --officer ID --pin-stdin [ARGS...]\n")
-        print(command.help(_lang()))
-        print("\n" + tr("Options du module : neo {name} --officer MATRICULE --pin-stdin --help", name=command.name))
+        print(command.help("en"))  # as the rest of neo's help
+        print(f"\nThe module's own options: neo {command.name} --officer ID --pin-stdin --help")
         return EXIT_OK
     from neo.host import ModuleFailure, ModuleHost
     from neo.sync.remote import HqRemote, wipe_revoked
@@ -372,11 +372,6 @@ def _call_module(host: Any, command: Any, fn: Callable[..., Any], ctx: Any, argv
         return EXIT_REFUSED
     return EXIT_OK if result is None else int(result)
 
-
-def _lang() -> str:
-    from neo.i18n import language
-
-    return language()
 
 
 # -- parser ------------------------------------------------------------------------------------
@@ -445,11 +440,10 @@ def build_parser(module_commands: Sequence[Any] = ()) -> argparse.ArgumentParser
     p.add_argument("--no-gui", action="store_true", help="skip the headless window check")
     p.set_defaults(func=cmd_self_test)
 
-    lang = _lang()
-    for command in module_commands:
+    for command in module_commands:  # listed in English, as the core's commands
         if command.refused is None:
             p = sub.add_parser(command.name, add_help=False,
-                               help=f"{command.help(lang)} [module {command.module_id}]")
+                               help=f"{command.help('en')} [module {command.module_id}]")
             p.set_defaults(func=None, module_command=command)
     return parser
 

@@ -175,11 +175,11 @@ def test_help_lists_module_commands_without_importing_them(device, ext_root, cap
         main(["--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    assert "greet" in out and "Commande greet de test" in out and "[module cmd_ext]" in out
+    assert "greet" in out and "Test greet command" in out and "[module cmd_ext]" in out
     assert "[module shadow_ext]" not in out
     # the command's own help before unlocking
     code, out, _ = run(capsys, "greet", "--help")
-    assert code == EXIT_OK and "--officer ID --pin-stdin" in out and "Commande greet de test" in out
+    assert code == EXIT_OK and "--officer ID --pin-stdin" in out and "Test greet command" in out
     assert not imported("neo_ext_cmd") and not imported("neo_ext_shadow")
     # the module's argparse help after unlocking: its exit code is the command's
     code, out, _ = run(capsys, "greet", "--data-dir", str(device), "--officer", "100001", "--pin-stdin", "--help",
@@ -263,12 +263,12 @@ def test_in_a_fresh_process_only_the_invoked_command_imports_module_code(device,
                               env=env, timeout=120)
 
     r = neo("--help")
-    assert r.returncode == 0 and "greet" in r.stdout and "Commande greet de test" in r.stdout
+    assert r.returncode == 0 and "greet" in r.stdout and "Test greet command" in r.stdout
     r = neo("modules", "--data-dir", str(device), "--json")
     assert r.returncode == 0 and any(m["commands"] and m["commands"][0]["name"] == "greet"
                                      for m in json.loads(r.stdout))
     r = neo("greet", "--help")
-    assert r.returncode == 0 and "Commande greet de test" in r.stdout
+    assert r.returncode == 0 and "Test greet command" in r.stdout
     assert not mark.exists()
     r = neo("greet", "--data-dir", str(device), "--officer", "100001", "--pin-stdin", "--loud", "ok", stdin=PIN + "\n")
     assert r.returncode == 3, r.stderr
