@@ -13,7 +13,10 @@ import pytest
 
 from neo import protocol
 from neo.hq.cli import main
-from neo.hq.lookup.service import RateLimiter
+from neo.hq.config import HQConfig, lookup_files_from_env
+from neo.hq.errors import AdminError
+from neo.hq.lookup.service import RateLimiter, entitled_files
+from neo.hq.reference import FILES
 
 from .conftest import PIN, assert_error, counts, new_unit, random_service_number
 from .lookup_data import import_records, plate, record, surname, vin
@@ -246,3 +249,23 @@ def test_an_officer_is_rate_limited(device, live, monkeypatch) -> None:
     assert post(device, sent[0]).json()["replayed"] is True
     now[0] += 61
     assert post(device, query(device.officer)).status_code == 200
+
+
+# -- configuration ----------------------------------------------------------------------------
+
+
+def test_entitlements_come_from_the_environment(monkeypatch, tmp_path: Path, capsys) -> None:
+    monkeypatch.delenv("NEO_HQ_LOOKUP_FILES", raising=False)
+    config = HQConfig(data_dir=tmp_path)
+    assert entitled_files(config, "officer") == list(FILES) == entitled_files(config, "supervisor")
+    assert entitled_files(config, "admin") == [] and entitled_files(config, "stranger") == []
+    monkeypatch.setenv("NEO_HQ_LOOKUP_FILES", '{"officer": ["stolen_vehicles", "unknown"], "admin": ["*"]}')
+    config = HQConfig(data_dir=tmp_path)
+    assert entitled_files(config, "officer") == ["stolen_vehicles"]
+    assert entitled_files(config, "admin") == list(FILES) and entitled_files(config, "supervisor") == []
+    for bad in ('["officer"]', '{"officer": "*"}', "{officer: [*]}", '{"officer": [1]}'):
+        monkeypatch.setenv("NEO_HQ_LOOKUP_FILES", bad)
+        with pytest.raises(AdminError, match="NEO_HQ_LOOKUP_FILES"):
+            lookup_files_from_env()
+    code = main(["unit", "list", "--data-dir", str(tmp_path / "hq")])
+    assert code == 1 and "NEO_HQ_LOOKUP_FILES" in capsys.readouterr().err
