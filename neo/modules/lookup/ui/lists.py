@@ -74,7 +74,7 @@ class OutcomeList(QWidget):
         tr = self.tr
         if self.kind == "pending":
             self.title.setText(tr("En attente de réseau"))
-            self.hint.setText(tr("Ces requêtes partiront dès que HQ sera joignable ; un son et un bandeau "
+            self.hint.setText(tr("Ces requêtes partiront dès que le QG sera joignable ; un son et un bandeau "
                                  "annonceront chaque réponse."))
             self.empty.setText(tr("Aucune requête en attente."))
             self.retry_button.setText(tr("Réessayer maintenant"))

@@ -306,7 +306,7 @@ class Page(QWidget):
         if answered:
             self.pending.show_message(self.tr("{n} réponse(s) reçue(s).", n=len(answered)))
         else:
-            self.pending.show_message(self.tr("HQ reste injoignable : les requêtes attendent toujours."))
+            self.pending.show_message(self.tr("Le QG reste injoignable : les requêtes attendent toujours."))
         self.load_pending()
 
     def _retry_failed(self, exc: Any) -> None:

@@ -153,8 +153,8 @@ class SearchView(QWidget):
         box.setSpacing(10)
         box.addWidget(self.reasons)
         box.addSpacing(4)
+        box.addWidget(self.details)  # shown instead of the single field, above the buttons
         box.addLayout(entry)
-        box.addWidget(self.details)
         box.addWidget(self.preview)
         box.addWidget(self.preview_problem)
         box.addWidget(self.preview_hint)
@@ -362,7 +362,7 @@ class SearchView(QWidget):
         box.addLayout(head)
 
         if outcome.status == "refused":
-            box.addWidget(label(outcome.message or tr("HQ a refusé cette requête."), "error", name="Refused", wrap=True))
+            box.addWidget(label(outcome.message or tr("Le QG a refusé cette requête."), "error", name="Refused", wrap=True))
         if outcome.status == "queued":
             box.addWidget(self._waiting_frame(outcome))
         for kind in outcome.hotlist:
@@ -374,7 +374,7 @@ class SearchView(QWidget):
 
         if hits:
             if outcome.status == "queued":
-                box.addWidget(label(tr("Trouvé sur l'appareil ({count}) — HQ n'a pas encore répondu",
+                box.addWidget(label(tr("Trouvé sur l'appareil ({count}) — le QG n'a pas encore répondu",
                                        count=count_text(tr, len(hits))), "section", name="DeviceHits", wrap=True))
             for hit in hits:
                 try:
@@ -406,7 +406,7 @@ class SearchView(QWidget):
         frame = self._frame("warn", "Waiting")
         frame.layout().addWidget(label(tr("En attente de réseau"), "section", name="WaitingTitle"))
         frame.layout().addWidget(label(
-            outcome.message or tr("HQ est injoignable : la requête partira dès le retour du réseau. "
+            outcome.message or tr("Le QG est injoignable : la requête partira dès le retour du réseau. "
                                   "Un son et un bandeau annonceront la réponse."), None, name="WaitingText", wrap=True))
         return frame
 

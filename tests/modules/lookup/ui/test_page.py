@@ -181,7 +181,7 @@ def test_retry_now_drains_from_the_waiting_list(qtbot: Any, fake_page: Page) -> 
     qtbot.waitUntil(lambda: len(fake_page.pending.rows) == 1)
     tap(qtbot, fake_page.pending.retry_button)
     qtbot.waitUntil(lambda: fake_page.pending.retry_button.isEnabled())
-    assert plain(fake_page.pending.message) == "HQ reste injoignable : les requêtes attendent toujours."
+    assert plain(fake_page.pending.message) == "Le QG reste injoignable : les requêtes attendent toujours."
     service.online = True
     tap(qtbot, fake_page.pending.retry_button)
     qtbot.waitUntil(lambda: fake_page.banner.isVisible() and fake_page.pending.rows == [])
