@@ -18,7 +18,7 @@ from neo.hq.errors import AdminError
 from neo.hq.lookup.service import RateLimiter, entitled_files
 from neo.hq.reference import FILES
 
-from .conftest import PIN, assert_error, counts, new_unit, random_service_number
+from .conftest import PIN, assert_error, counts, new_unit, public_key, random_service_number
 from .lookup_data import import_records, plate, record, surname, vin
 
 SEARCH = "/api/v1/m/lookup/search"
@@ -111,11 +111,17 @@ def test_a_revoked_device_is_refused(make_device, live) -> None:
     assert_error(post(device, query(device.officer)), 403, "revoked")
 
 
-def test_the_unlock_token_cannot_search(device, live) -> None:
-    unlock = post(device, query(device.officer))  # the device token works
-    assert unlock.status_code == 200
+def test_only_the_device_token_may_search(live) -> None:
+    unit, _id, (officer,) = new_unit(live)
     with live.client() as c:
-        assert_error(c.post(SEARCH, json=query(device.officer)), 401, "auth")
+        enrolled = c.post("/api/v1/enroll", json={"code": live.enrolment_code(unit), "device_public_key": public_key(),
+                                                  "device_name": "Tablette"}).json()
+        assert_error(c.post(SEARCH, json=query(officer)), 401, "auth")
+    with live.client(enrolled["unlock_token"]) as c:  # the verify-only token of a first unlock
+        assert_error(c.post(SEARCH, json=query(officer)), 403, "auth", "token_scope")
+        assert_error(c.get("/api/v1/m/lookup/hotlist"), 403, "auth", "token_scope")
+    with live.client(enrolled["token"]) as c:
+        assert c.post(SEARCH, json=query(officer)).status_code == 200
 
 
 # -- the search and its log -----------------------------------------------------------------------
