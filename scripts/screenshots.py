@@ -226,10 +226,137 @@ def shoot(out: Path, suffix: str, lang: str, root: Path, hq: LiveHQ) -> None:
     close(window)
 
 
+# -- the record lookup ---------------------------------------------------------------------------
+
+
+class RestartableHQ(LiveHQ):
+    """A LiveHQ that comes back on the same port after ``stop()`` (the tablet's link still
+    points at it): the network "drops" and "returns" for the lookup's offline shots."""
+
+    def start(self) -> LiveHQ:
+        if not self.port:
+            return super().start()
+        import socket
+
+        import uvicorn
+
+        from neo.hq import tls
+        from neo.hq.app import create_app
+
+        files = tls.ensure_server_cert(self.config.tls_dir, tls.default_names(self.host))
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        app = create_app(self.config)
+        self.hq = app.state.hq
+        server = uvicorn.Server(uvicorn.Config(app, log_level=self.log_level, lifespan="on",
+                                               ssl_certfile=str(files.cert_file), ssl_keyfile=str(files.key_file)))
+        self._server = server
+        self._thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="live-hq", daemon=True)
+        self._thread.start()
+        pump(lambda: server.started, timeout=30)
+        return self
+
+
+LOOKUP_PERSONS = 2000
+
+
+def lookup_examples() -> tuple[dict[str, Any], dict[str, Any]]:
+    """A wanted person to be arrested (if the demo has one) and a stolen vehicle, from the
+    same demo records HQ was seeded with."""
+    from neo.hq.reference import DEMO_SEED
+    from neo.modules.lookup.demo import generate
+
+    wanted: list[dict[str, Any]] = []
+    stolen: list[dict[str, Any]] = []
+    for r in generate(DEMO_SEED, LOOKUP_PERSONS, 0, LOOKUP_PERSONS):
+        if r.FILE == "wanted_persons":
+            wanted.append(r.to_dict())
+        elif r.FILE == "stolen_vehicles":
+            stolen.append(r.to_dict())
+    wanted.sort(key=lambda w: not w["instruction"].startswith("Interpeller"))
+    return wanted[0], stolen[0]
+
+
+def lookup_search(window: MainWindow, text: str) -> Any:
+    page = window.view.module_pages["lookup"].page
+    page.search.field.setText(text)
+    page.search.submit()
+    pump(lambda: page.running is None and page.search.outcome is not None, timeout=60)
+    return page
+
+
+def shoot_lookup(out: Path, suffix: str, lang: str, root: Path) -> None:
+    """The record lookup on a second tablet, against an HQ seeded with the demo's reference
+    files: the search field with what it read, an alert at the top of merged results, its
+    detail, and a query waiting for the network with the banner of an answer received."""
+    from neo.hq.reference import seed_demo
+
+    hq = RestartableHQ(HQConfig(data_dir=root / "hq-lookup"))
+    hq.start()
+    try:
+        hq.hq.add_unit(OFFICER.unit)
+        hq.hq.add_officer(OFFICER.service_number, OFFICER.name, OFFICER.unit, PIN, role="supervisor")
+        seed_demo(hq.hq.db, LOOKUP_PERSONS)
+        wanted, stolen = lookup_examples()
+        data_dir = root / "lookup-device"
+        data_dir.mkdir()
+        window = make_window(data_dir, "day", LANDSCAPE, lang)
+        window.enrol_screen.code.setText(hq.enrolment_code(OFFICER.unit))
+        window.enrol_screen.device_name.setText("Tablette BTA Menton 4")
+        window.enrol_screen.submit()
+        pump(lambda: window.enrol_screen is None and window.current_screen() is window.unlock_screen, timeout=60)
+        unlock(window)
+        pump(lambda: synced(window), timeout=60)
+        window.open_module("lookup")
+        page = window.view.module_pages["lookup"].page
+        page.chime.play = lambda: None  # no beep while shooting
+        page.search.reasons.choose_reason("controle_routier")
+        typed_plate = stolen["plate"].lower().replace("-", " ")
+        page.search.field.setText(typed_plate)
+        save(window, out / f"lookup-search{suffix}.png")
+
+        birth = "/".join(reversed(wanted["birth_date"].split("-")))
+        lookup_search(window, f"{wanted['surname'].lower()} {wanted['given_names'][0].lower()} {birth}")
+        page.search.scroll.verticalScrollBar().setValue(0)
+        save(window, out / f"lookup-results{suffix}.png")
+        if lang == "fr":
+            set_language("en")
+            pump(lambda: page.search.search_button.text() == "Search")
+            save(window, out / "lookup-results-en.png")
+            set_language("fr")
+            pump(lambda: page.search.search_button.text() == "Rechercher")
+        page.open_hit(page.search.rows[0].hit)
+        save(window, out / f"lookup-detail{suffix}.png")
+        page.close_detail()
+
+        # The network drops: the stolen car's plate waits (the hot-list flags it); HQ is
+        # back, the answer is announced; it drops again and a second query waits.
+        def network(up: bool) -> None:
+            hq.start() if up else hq.stop()
+            pump(lambda: not window.view.sync.running, timeout=60)
+            window.view.sync_now()  # the sync learns it, and tells the modules when HQ is back
+            pump(lambda: window.status_model.online is up and not window.view.sync.running, timeout=60)
+
+        network(False)
+        lookup_search(window, typed_plate)
+        network(True)
+        pump(lambda: page.banner.isVisible(), timeout=30)
+        network(False)
+        lookup_search(window, "martin lea 1988")
+        page.show_tab("pending")
+        pump(lambda: len(page.pending.rows) == 1)
+        save(window, out / f"lookup-pending{suffix}.png")
+        close(window)
+    finally:
+        hq.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--lang", default="fr", choices=["fr", "en"])
+    parser.add_argument("--only", choices=["shell", "lookup"], help="only the shell's or only the lookup's screens")
     args = parser.parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -241,11 +368,14 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="neo-shots-") as tmp:
         root = Path(tmp)
-        hq = start_hq(root)
-        try:
-            shoot(out, suffix, args.lang, root, hq)
-        finally:
-            hq.stop()
+        if args.only != "lookup":
+            hq = start_hq(root)
+            try:
+                shoot(out, suffix, args.lang, root, hq)
+            finally:
+                hq.stop()
+        if args.only != "shell":
+            shoot_lookup(out, suffix, args.lang, root)
     wait_for_tasks()
     collector.stop()
     return 0
