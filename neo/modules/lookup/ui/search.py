@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -35,6 +36,7 @@ from neo.modules.lookup.ui.widgets import (
 SEVERITY_RANK = {"alert": 0, "warning": 1, "info": 2}
 FIELD_NAMES = ("surname", "given_names", "birth_date", "plate", "vin", "document", "serial")
 MRZ_LINES = 3
+NARROW_WIDTH = 1000  # below this (portrait), the buttons go under the search field
 
 
 def sorted_hits(hits: list[Any]) -> list[Any]:
@@ -75,12 +77,16 @@ class SearchView(QWidget):
         self.search_button.clicked.connect(self.submit)
         self.field_gap = QWidget()  # takes the field's place in the row when the fields are shown
         self.field_gap.hide()
-        entry = QHBoxLayout()
+        buttons = QHBoxLayout()
+        buttons.setSpacing(12)
+        buttons.addWidget(self.field_gap, 1)
+        buttons.addWidget(self.details_button)
+        buttons.addWidget(self.search_button)
+        # One row in landscape; in portrait the field keeps the whole width, buttons below.
+        self.entry = entry = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         entry.setSpacing(12)
         entry.addWidget(self.field, 1)
-        entry.addWidget(self.field_gap, 1)
-        entry.addWidget(self.details_button)
-        entry.addWidget(self.search_button)
+        entry.addLayout(buttons)
 
         # -- the detailed fields --
         self.details = QFrame()
@@ -424,6 +430,11 @@ class SearchView(QWidget):
             frame.layout().addWidget(label(tr("Fichiers consultés : {files}", files=", ".join(searched)), "muted",
                                            name="SearchedFiles", wrap=True))
         return frame
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        narrow = self.width() < NARROW_WIDTH
+        self.entry.setDirection(QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight)
 
     def focus_entry(self) -> None:
         target = self.inputs["surname"] if self.detailed() else self.field

@@ -237,8 +237,9 @@ def test_actions_offered_by_other_modules_appear_in_the_detail(qtbot: Any, fake_
     assert used == [True] and plain(fake_page.detail.action_message) == "« Utiliser dans une déposition » : fait."
 
 
-def test_touch_targets_are_at_least_48_px(qtbot: Any, fake_page: Page) -> None:
-    fake_page.service.online = True
+@pytest.mark.parametrize("size", [(1280, 660), (800, 1140)], ids=["landscape", "portrait"])
+def test_touch_targets_are_at_least_48_px(qtbot: Any, fake_page: Page, size: tuple[int, int]) -> None:
+    fake_page.test_frame.resize(*size)
     search(qtbot, fake_page, NAME_ENTRY)
     fake_page.search.reasons.reopen()
     screens = [fake_page.search]
@@ -253,6 +254,7 @@ def test_touch_targets_are_at_least_48_px(qtbot: Any, fake_page: Page) -> None:
                 if w.height() < 48 or w.width() < 48:
                     small.append(f"{type(w).__name__} {w.objectName()} {w.width()}x{w.height()}")
     assert not small, small
+    assert fake_page.search.field.width() >= 500  # the field keeps room for a pasted MRZ line
 
 
 def test_english_live_retranslation(qtbot: Any, fake_page: Page) -> None:
