@@ -8,12 +8,30 @@ SQLite, pg_trgm's GIN index on PostgreSQL). Results are capped by ``limit``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Float, Integer, and_, bindparam, column, delete, func, or_, select, text, tuple_
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Float,
+    Integer,
+    Table,
+    and_,
+    bindparam,
+    column,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    tuple_,
+)
+from sqlalchemy.dialects import sqlite
 
-from neo.hq.storage.schema import reference_keys, reference_names, reference_records
+from neo.hq.storage.schema import UTCDateTime, reference_keys, reference_names, reference_records
 
 _N = reference_names.c
 
@@ -26,16 +44,79 @@ def _in_files(column: Any, files: Sequence[str]) -> Any:
 NAME_COLUMNS = (_N.id, _N.file, _N.record_id, _N.surname, _N.given, _N.birth_date, _N.birth_year)
 
 
-def replace_names(conn: Connection, refs: Sequence[tuple[str, str]], rows: Sequence[dict[str, Any]]) -> None:
-    """Delete the name rows of ``refs`` (``(file, record_id)``) and insert ``rows``."""
+def _pg_type(column_type: Any) -> str:
+    if isinstance(column_type, UTCDateTime):
+        return "timestamptz"
+    if isinstance(column_type, BigInteger):
+        return "bigint"
+    if isinstance(column_type, Integer):
+        return "integer"
+    return "text"
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *,
+                conflict: Sequence[str] = (), update: Sequence[str] = ()) -> None:
+    """INSERT ``rows`` into ``table`` (each row a dict of the same columns); with ``conflict``
+    (the primary key's columns), an existing row gets the new values of ``update``.
+
+    SQLite: ``executemany`` (in process, cheap per row). PostgreSQL: one
+    ``INSERT … SELECT FROM json_to_recordset(:rows)`` per batch, because the driver's
+    executemany costs a statement per row on the server (10 s per 100,000 rows measured).
+    """
+    if not rows:
+        return
+    names = list(rows[0])
+    if conn.dialect.name != "postgresql":
+        if conflict:
+            ins = sqlite.insert(table)
+            stmt: Any = ins.on_conflict_do_update(index_elements=list(conflict),
+                                                 set_={c: ins.excluded[c] for c in update})
+        else:
+            stmt = table.insert()
+        conn.execute(stmt, list(rows))
+        return
+    cols = ", ".join(f'"{n}"' for n in names)
+    spec = ", ".join(f'"{n}" {_pg_type(table.c[n].type)}' for n in names)
+    sql = f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM json_to_recordset(CAST(:rows AS json)) AS x({spec})'
+    if conflict:
+        sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in update)
+        sql += f" ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {sets}"
+    for i in range(0, len(rows), 5000):
+        chunk = [{k: _json_value(v) for k, v in r.items()} for r in rows[i:i + 5000]]
+        conn.execute(text(sql), {"rows": json.dumps(chunk, ensure_ascii=False, separators=(",", ":"))})
+
+
+def existing_records(conn: Connection, refs: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The ``(file, record_id)`` among ``refs`` already stored (primary-key probes)."""
+    r = reference_records.c
     by_file: dict[str, list[str]] = {}
-    for file, record_id in refs:
+    for file, record_id in set(refs):
         by_file.setdefault(file, []).append(record_id)
+    out: set[tuple[str, str]] = set()
     for file, ids in by_file.items():
-        for i in range(0, len(ids), 500):
-            conn.execute(delete(reference_names).where(_N.file == file, _N.record_id.in_(ids[i:i + 500])))
-    if rows:
-        conn.execute(reference_names.insert(), list(rows))
+        for i in range(0, len(ids), 1000):
+            stmt = select(r.record_id).where(r.file == file, r.record_id.in_(sorted(ids[i:i + 1000])))
+            out.update((file, rid) for rid in conn.execute(stmt).scalars())
+    return out
+
+
+def delete_rows_of(conn: Connection, table: Table, refs: Sequence[tuple[str, str]]) -> None:
+    """Delete the rows of ``table`` belonging to the records ``refs``: one statement per
+    record, each on the index that starts with ``(file, record_id)`` (a long ``IN`` list
+    lets PostgreSQL, with stale statistics, scan a whole file instead)."""
+    if refs:
+        stmt = delete(table).where(table.c.file == bindparam("f"), table.c.record_id == bindparam("r"))
+        conn.execute(stmt, [{"f": f, "r": rid} for f, rid in refs])
+
+
+def replace_names(conn: Connection, refs: Sequence[tuple[str, str]], rows: Sequence[dict[str, Any]]) -> None:
+    """Delete the name rows of the records ``refs`` and insert ``rows``."""
+    delete_rows_of(conn, reference_names, refs)
+    insert_rows(conn, reference_names, rows)
 
 
 def _row(r: Any) -> dict[str, Any]:
@@ -130,5 +211,5 @@ def records_get(conn: Connection, refs: Iterable[tuple[str, str]]) -> list[dict[
     return out
 
 
-__all__ = ["names_by_birth_dates", "names_by_phonetic", "names_fuzzy", "records_by_keys", "records_get",
+__all__ = ["delete_rows_of", "existing_records", "insert_rows", "names_by_birth_dates", "names_by_phonetic", "names_fuzzy", "records_by_keys", "records_get",
            "replace_names"]

@@ -11,15 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, or_, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, and_, func, or_, select, tuple_
 
 from neo.hq.storage import lookup as lookup_sql
 from neo.hq.storage.schema import reference_keys, reference_records
-
-
-def _insert(conn: Connection) -> Any:
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(reference_records)
 
 
 def upsert_records(conn: Connection, rows: Sequence[dict[str, Any]], keys: Sequence[dict[str, Any]],
@@ -30,23 +25,13 @@ def upsert_records(conn: Connection, rows: Sequence[dict[str, Any]], keys: Seque
     columns but ``id``), in the caller's transaction. Returns the number of records written."""
     if not rows:
         return 0
-    stmt = _insert(conn)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[reference_records.c.file, reference_records.c.record_id],
-        set_={"payload": stmt.excluded.payload, "updated_at": stmt.excluded.updated_at,
-              "imported_at": stmt.excluded.imported_at},
-    )
-    conn.execute(stmt, list(rows))
-    by_file: dict[str, list[str]] = {}
-    for r in rows:
-        by_file.setdefault(r["file"], []).append(r["record_id"])
-    for file, ids in by_file.items():
-        for i in range(0, len(ids), 500):
-            conn.execute(delete(reference_keys).where(reference_keys.c.file == file,
-                                                      reference_keys.c.record_id.in_(ids[i:i + 500])))
-    if keys:
-        conn.execute(reference_keys.insert(), list(keys))
-    lookup_sql.replace_names(conn, [(r["file"], r["record_id"]) for r in rows], names)
+    refs = [(r["file"], r["record_id"]) for r in rows]
+    existing = sorted(lookup_sql.existing_records(conn, refs))
+    lookup_sql.insert_rows(conn, reference_records, rows, conflict=("file", "record_id"),
+                           update=("payload", "updated_at", "imported_at"))
+    lookup_sql.delete_rows_of(conn, reference_keys, existing)
+    lookup_sql.insert_rows(conn, reference_keys, keys)
+    lookup_sql.replace_names(conn, existing, names)
     return len(rows)
 
 
