@@ -520,12 +520,17 @@ def search(db: Database, request: protocol.LookupRequest, files: Sequence[str], 
             severity=severity_of(found.file, payload, today), matched=sorted(found.matched),
             instruction=payload.get("instruction") if isinstance(payload.get("instruction"), str) else None,
             payload=payload, updated_at_ms=_ms(found.updated_at)))
-    out.sort(key=lambda h: _rank_key(h.file, h.score, h.severity, h.record_id))
+    out.sort(key=lambda h: _rank_key(h.file, h.score, h.severity, h.record_id, h.matched))
     return SearchResult(out, interpretations, None)
 
 
-def _rank_key(file: str, score: float, severity: str, record_id: str) -> tuple[Any, ...]:
-    return (0 if score >= STRONG else 1, _SEVERITY_RANK[severity], -score, file, record_id)
+_IDENTIFIERS = frozenset({"plate", "vin", "document", "serial"})
+
+
+def _rank_key(file: str, score: float, severity: str, record_id: str, matched: Any) -> tuple[Any, ...]:
+    """Strong before weak, then severity, score, an identifier match before a name alone."""
+    return (0 if score >= STRONG else 1, _SEVERITY_RANK[severity], -round(score, 4),
+            0 if _IDENTIFIERS & set(matched) else 1, file, record_id)
 
 
 def _ranked(hits: _Hits, today: date, limit: int, conn: Any) -> list[_Found]:
@@ -543,5 +548,5 @@ def _ranked(hits: _Hits, today: date, limit: int, conn: Any) -> list[_Found]:
                 f.payload, f.updated_at = row["payload"], row["updated_at"]
     chosen = [f for f in chosen if f.payload is not None]
     chosen.sort(key=lambda f: _rank_key(f.file, f.score, severity_of(f.file, json.loads(f.payload or "{}"), today),
-                                        f.record_id))
+                                        f.record_id, f.matched))
     return chosen[:limit]
