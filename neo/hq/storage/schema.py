@@ -329,3 +329,106 @@ lookup_queries = Table(
     Index("ix_lookup_queries_officer", "officer", "received_at"),
     Index("ix_lookup_queries_received_at", "received_at"),
 )
+
+# Migration 0006: the holiday watch ("Opération Tranquillité Vacances") at HQ. The
+# registrations themselves are synced records (``holiday_watch.registrations``, HQ
+# authoritative, audience of their unit); ``watch_registrations`` indexes them by unit and
+# dates (which unit, when they end, when HQ removed them from the tablets).
+# ``watch_access`` holds each registration's access key wrapped with HQ's key file
+# (``keys/watch-access.key``): the access details travel encrypted under that key in the
+# payload, so neither the database nor the payload holds them in clear; every reveal is
+# logged in ``watch_access_log``. Visits arrive as ``holiday_watch.visits`` records and are
+# indexed in ``watch_visits``; an anomaly raises a ``watch_alerts`` row and the citizen
+# notifications the unit's policy (``watch_policies``) asks for (``watch_notifications``).
+# ``watch_areas`` assigns postcodes to units.
+watch_registrations = Table(
+    "watch_registrations", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("unit_id", Integer, ForeignKey("units.id"), nullable=False),
+    Column("postcode", String(5), nullable=False),
+    Column("start_date", String(10), nullable=False),
+    Column("end_date", String(10), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("removed_at", UTCDateTime, nullable=True),
+    Index("ix_watch_registrations_unit", "unit_id", "end_date"),
+    Index("ix_watch_registrations_end_date", "end_date"),
+)
+
+watch_access = Table(
+    "watch_access", metadata,
+    Column("registration_id", String(36), primary_key=True),
+    Column("key_wrapped", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+watch_access_log = Table(
+    "watch_access_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("registration_id", String(36), nullable=False),
+    Column("unit_id", Integer, nullable=False),
+    Column("device_id", String(36), nullable=True),
+    Column("officer", String(12), nullable=True),
+    Column("actor", String(64), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("revealed_at", UTCDateTime, nullable=False),
+    Index("ix_watch_access_log_registration", "registration_id", "revealed_at"),
+)
+
+watch_visits = Table(
+    "watch_visits", metadata,
+    Column("visit_id", String(36), primary_key=True),
+    Column("registration_id", String(36), nullable=False),
+    Column("unit_id", Integer, nullable=False),
+    Column("device_id", String(36), nullable=False),
+    Column("officer", String(12), nullable=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Index("ix_watch_visits_registration", "registration_id", "at"),
+)
+
+watch_alerts = Table(
+    "watch_alerts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("visit_id", String(36), nullable=False, unique=True),
+    Column("registration_id", String(36), nullable=False),
+    Column("unit_id", Integer, nullable=False),
+    Column("officer", String(12), nullable=True),
+    Column("visit_at", UTCDateTime, nullable=False),
+    Column("raised_at", UTCDateTime, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("acknowledged_by", String(64), nullable=True),
+    Column("acknowledged_at", UTCDateTime, nullable=True),
+    Index("ix_watch_alerts_unit", "unit_id", "acknowledged_at"),
+)
+
+watch_notifications = Table(
+    "watch_notifications", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("registration_id", String(36), nullable=False),
+    Column("visit_id", String(36), nullable=True),
+    Column("unit_id", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("recipient", String(200), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Index("ix_watch_notifications_status", "status", "created_at"),
+)
+
+watch_areas = Table(
+    "watch_areas", metadata,
+    Column("postcode", String(5), primary_key=True),
+    Column("unit_id", Integer, ForeignKey("units.id"), nullable=False),
+)
+
+watch_policies = Table(
+    "watch_policies", metadata,
+    Column("unit_id", Integer, ForeignKey("units.id"), primary_key=True),
+    Column("anomaly_channels", String(32), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
