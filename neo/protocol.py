@@ -98,6 +98,10 @@ ReasonCode = Literal[
     "payload_too_large",
     "payload_too_deep",
     "payload_invalid",
+    # refused by the collection's own check at HQ (neo.hq.validators)
+    "record_invalid",
+    "seal_invalid",
+    "seal_key_mismatch",
 ]
 """Machine-readable reason of a ``rejected`` mutation (``reason`` is the text for a person)."""
 

@@ -43,6 +43,7 @@ from neo.hq.storage import attachments as att_sql
 from neo.hq.storage import audit as audit_sql
 from neo.hq.storage import sync as sync_sql
 from neo.hq.storage.schema import utcnow
+from neo.hq.validators import RecordValidator
 from neo.i18n import tr
 from neo.models import Officer, normalize_service_number
 
@@ -241,6 +242,8 @@ class Headquarters:
         """The record lookup: entitlements, query log, replays (``/m/lookup/search``)."""
         self.hotlist = HotlistService(self.db)
         """The lookup's offline hot-list (``/m/lookup/hotlist``)."""
+        self.validators: dict[str, RecordValidator] = {}
+        """Per-collection checks on pushed records before they are applied (:mod:`neo.hq.validators`)."""
 
     def __enter__(self) -> Headquarters:
         return self
@@ -544,6 +547,16 @@ class Headquarters:
                 else:
                     action = "conflict"
 
+                validator = self.validators.get(m.collection) if action == "apply" else None
+                refusal = validator.check(conn, device, m) if validator is not None else None
+                if refusal is not None:
+                    assert validator is not None
+                    validator.refused(conn, device, m, refusal)
+                    res = _result(mid, "rejected", reason_code=refusal.code, reason=refusal.reason)
+                    receipt(res, *key)
+                    answered[mid] = res
+                    results.append(res)
+                    continue
                 if action == "apply":
                     seq += 1
                     if cur is not None:
@@ -559,6 +572,8 @@ class Headquarters:
                     (updates if key in db_state else inserts)[key] = row
                     state[key] = row
                     res = _result(mid, "applied", server_seq=seq)
+                    if validator is not None:
+                        validator.applied(conn, device, m, seq)
                     if m.resolves:
                         resolutions.append((list(m.resolves), m.collection, m.record_id, mid))
                 elif action == "duplicate":
@@ -886,6 +901,8 @@ class Headquarters:
             def tx(conn: Connection) -> None:
                 att_sql.attachment_ensure(conn, sha256, unit_id=device.unit_id, device_id=device.id, now=now)
                 att_sql.attachment_mark_complete(conn, sha256, size=req.size, media_type=req.media_type, now=now)
+                for validator in self.validators.values():
+                    validator.attachment_completed(conn, sha256)
 
             self._write(tx)
             self.blobs.discard_partial(sha256)
