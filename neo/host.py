@@ -183,6 +183,9 @@ class ModuleHost:
         self.position_source = position_source
         self.remote = remote
         self.reachability = HqReachability()
+        # Set by the shell while it shows modules: ``navigator(module_id, params)`` opens a
+        # module's page (``ctx.open_page``); None when headless.
+        self.navigator: Callable[[str, dict[str, Any]], None] | None = None
         self.registry = ExtensionRegistry()
         self._builtins = BUILTINS if builtins is None else builtins
         self._entry_points = entry_points
@@ -305,6 +308,7 @@ class ModuleHost:
                     replica=self._replica(),
                     remote=self.remote,
                     reachability=self.reachability,
+                    pages=self._open_page_for,
                     store=self.session.store,
                     audit=self.session.audit,
                     officer=self.session.officer,
@@ -372,6 +376,13 @@ class ModuleHost:
             self._fail(rec, stage, exc)
         except ModuleFailure:
             pass
+
+    def _open_page_for(self, module_id: str, params: dict[str, Any]) -> None:
+        """``ctx.open_page``: through the shell's navigator, whenever the context was made."""
+        navigator = self.navigator
+        if navigator is None:
+            raise RuntimeError("no shell shows pages here")
+        navigator(module_id, params)
 
     def open_page(self, module_id: str) -> tuple[Any, ModuleContext]:
         """Activate the module if needed and import its page factory: ``factory(ctx, parent)``."""

@@ -12,7 +12,8 @@ Versioning rules (see docs/modules.md):
 * Everything importable from ``neo.api`` is public; anything else in ``neo`` is not.
 
 History: 1.0 the first API; 1.1 ``ctx.sync`` (synced collections); 1.2 ``ctx.hq`` (the
-module's own routes at HQ, reachability) and ``[[module.commands]]`` (``neo <name>``).
+module's own routes at HQ, reachability) and ``[[module.commands]]`` (``neo <name>``);
+1.3 ``ctx.open_page(**params)`` (a module asks the shell for its page).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from neo.models import Officer, Position
 from neo.replica import Conflict, RecordState, Rejection, ReplicaError, Side, SyncedRecord
 from neo.store.migrations import Migration
 
-VERSION: tuple[int, int] = (1, 2)
+VERSION: tuple[int, int] = (1, 3)
 API_VERSION = f"{VERSION[0]}.{VERSION[1]}"
 
 __all__ = [

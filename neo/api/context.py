@@ -203,6 +203,7 @@ class ModuleContext:
         replica: Replica | None = None,
         remote: RemoteTransport | None = None,
         reachability: HqReachability | None = None,
+        pages: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
         self.manifest = manifest
         self.module_id = manifest.id
@@ -220,6 +221,7 @@ class ModuleContext:
         self._remote = remote
         self._reachability = reachability if reachability is not None else HqReachability()
         self._hq: ModuleHq | None = None
+        self._pages = pages
         if package_dir is not None and (package_dir / "translations").is_dir():
             i18n.register_domain(manifest.id, package_dir / "translations")
 
@@ -270,6 +272,16 @@ class ModuleContext:
         if "officer_identity" in self.manifest.permissions:
             return self._officer
         return Officer(service_number=self._officer.service_number, name="—")
+
+    # -- navigation --------------------------------------------------------------------
+    def open_page(self, **params: Any) -> None:
+        """Ask the shell to show this module's page with ``params`` (API 1.3), e.g. from a
+        contribution to another module's extension point. The shell opens the page (made
+        if needed) on the UI thread and calls its ``open_with(params)`` if it has one.
+        Without a shell (``neo <command>``, a headless host) it raises ``RuntimeError``."""
+        if self._pages is None:
+            raise RuntimeError("no shell shows pages here")
+        self._pages(self.module_id, dict(params))
 
     # -- translations ------------------------------------------------------------------
     def tr(self, text: str, **kwargs: object) -> str:

@@ -215,9 +215,10 @@ class ModulePage(QWidget):
 
 
 class _HostBridge(QObject):
-    """Carries the host's change notifications onto the UI thread."""
+    """Carries the host's change notifications (and modules' page requests) onto the UI thread."""
 
     sig_changed = Signal()
+    sig_open_page = Signal(str, object)
 
 
 class UnlockedView(QWidget):
@@ -295,6 +296,10 @@ class UnlockedView(QWidget):
         if host is not None:
             bridge = self._bridge
             self._unsubscribe = host.on_change(lambda: bridge.sig_changed.emit() if qt_is_valid(bridge) else None)
+            # ctx.open_page (API 1.3): a module asks for its page, from any thread.
+            self._bridge.sig_open_page.connect(self.open_page_with)
+            self._navigator = lambda mid, params: bridge.sig_open_page.emit(mid, params) if qt_is_valid(bridge) else None
+            host.navigator = self._navigator
         if host_error:
             self.home.show_error(host_error)
         self.show_home()
@@ -374,6 +379,20 @@ class UnlockedView(QWidget):
         refresh_icons(container)
         return container
 
+    def open_page_with(self, module_id: str, params: dict[str, Any]) -> ModulePage | None:
+        """A module asked for its page (``ctx.open_page``): open it, then hand it ``params``
+        through its ``open_with(params)``; a failure there is logged, the page stays."""
+        container = self.open_module(module_id)
+        if container is None:
+            return None
+        open_with = getattr(container.page, "open_with", None)
+        if callable(open_with):
+            try:
+                open_with(dict(params))
+            except Exception:
+                log.exception("module %s could not open its page with %s", module_id, sorted(params))
+        return container
+
     def _open_failed(self, module_id: str, name: str, exc: BaseException, *, render: bool) -> None:
         detail = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         if render:
@@ -422,6 +441,8 @@ class UnlockedView(QWidget):
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        if self.host is not None and getattr(self.host, "navigator", None) is getattr(self, "_navigator", False):
+            self.host.navigator = None
         for dialog in self.findChildren(QDialog):
             dialog.reject()
             dialog.hide()
