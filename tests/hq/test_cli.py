@@ -162,7 +162,7 @@ def test_device_list_revoke_and_audit_verify(capsys: pytest.CaptureFixture[str],
 
 
 def test_misc_commands(capsys: pytest.CaptureFixture[str], data_dir: str) -> None:
-    assert run_json(capsys, "migrate", "--data-dir", data_dir) == {"revision": "0006"}
+    assert run_json(capsys, "migrate", "--data-dir", data_dir) == {"revision": "0007"}
     assert run(capsys, "unit", "add", "BTA Sospel", "--data-dir", data_dir)[0] == 0
     assert "existe" in run(capsys, "unit", "add", "BTA Sospel", "--data-dir", data_dir)[1]
     assert run_json(capsys, "conflict", "list", "--data-dir", data_dir) == []

@@ -432,3 +432,45 @@ watch_policies = Table(
     Column("anomaly_channels", String(32), nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# Migration 0007: statements at HQ. The statements themselves are synced records
+# (``statements.statements``, immutable); ``statements`` indexes them with the state of their
+# seal (received_pending_attachments, verified, rejected_tampered, rejected_invalid), and
+# keeps the payload of a refused one as evidence (a refused statement is never a record).
+# ``statement_attachments`` lists the files each statement's seal covers, by SHA-256.
+statements = Table(
+    "statements", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("unit_id", Integer, nullable=False),
+    Column("device_id", String(36), nullable=False),
+    Column("officer", String(12), nullable=True),
+    Column("kind", String(40), nullable=True),
+    Column("template_id", String(80), nullable=True),
+    Column("template_version", Integer, nullable=True),
+    Column("signed_at", String(40), nullable=True),
+    Column("seal_sha256", String(64), nullable=True),
+    Column("status", String(32), nullable=False),
+    Column("reason_code", String(32), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("corrects", String(36), nullable=True),
+    Column("attachment_count", Integer, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("verified_at", UTCDateTime, nullable=True),
+    Column("rejected_payload", Text, nullable=True),
+    Index("ix_statements_unit", "unit_id", "received_at"),
+    Index("ix_statements_received_at", "received_at"),
+    Index("ix_statements_status", "status"),
+    Index("ix_statements_corrects", "corrects"),
+)
+
+statement_attachments = Table(
+    "statement_attachments", metadata,
+    Column("statement_id", String(36), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=True),
+    Column("media_type", String(100), nullable=True),
+    Column("name", String(255), nullable=True),
+    PrimaryKeyConstraint("statement_id", "idx", name="pk_statement_attachments"),
+    Index("ix_statement_attachments_sha256", "sha256"),
+)
