@@ -13,7 +13,8 @@ Versioning rules (see docs/modules.md):
 
 History: 1.0 the first API; 1.1 ``ctx.sync`` (synced collections); 1.2 ``ctx.hq`` (the
 module's own routes at HQ, reachability) and ``[[module.commands]]`` (``neo <name>``);
-1.3 ``ctx.open_page(**params)`` (a module asks the shell for its page).
+1.3 ``ctx.open_page(**params)`` (a module asks the shell for its page) and ``ctx.device``
+(signatures with the device's identity key, permission ``device_signing``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from neo.api.context import (
     ModuleSync,
     SyncCollection,
 )
+from neo.api.device import ModuleDevice
 from neo.api.extensions import Contribution, ExtensionError, ExtensionPoint
 from neo.api.hq import HqError, HqRefused, HqResponse, HqUnavailable, ModuleHq, RemoteTransport
 from neo.api.manifest import CollectionDecl, CommandDecl, ExtensionPointDecl, LocalizedText, Manifest, Permission
@@ -58,6 +60,7 @@ __all__ = [
     "ModuleAudit",
     "ModuleContext",
     "ModuleDB",
+    "ModuleDevice",
     "ModuleHq",
     "ModulePermissionError",
     "ModuleSettings",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from neo import i18n
+from neo.api.device import ModuleDevice
 from neo.api.extensions import Contribution, ExtensionRegistry
 from neo.api.hq import HqReachability, ModuleHq, RemoteTransport
 from neo.api.manifest import Manifest
@@ -265,6 +266,13 @@ class ModuleContext:
         if self._hq is None:
             self._hq = ModuleHq(self.module_id, self._remote, self._reachability, self.on_deactivate)
         return self._hq
+
+    @property
+    def device(self) -> ModuleDevice:
+        """The device's id and identity key: ``sign(data)``, ``public_key`` (API 1.3; see
+        ``neo.api.device``)."""
+        self._need("device_signing")
+        return ModuleDevice(self._store, self._audit.device_id)
 
     @property
     def officer(self) -> Officer:

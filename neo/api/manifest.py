@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 REF_PATTERN = r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$"
 ID_PATTERN = r"^[a-z][a-z0-9_]{1,40}$"
 
-Permission = Literal["storage", "audit", "position", "sync", "officer_identity", "hq"]
+Permission = Literal["storage", "audit", "position", "sync", "officer_identity", "hq", "device_signing"]
 """What a module may ask of its context:
 
 * ``storage`` — its own tables in the device database (``ctx.db``) and its migrations;
@@ -23,7 +23,9 @@ Permission = Literal["storage", "audit", "position", "sync", "officer_identity",
 * ``officer_identity`` — the current officer's name and unit (``ctx.officer``); without
   it a module sees only the service number;
 * ``hq`` — calling its own routes at HQ (``/api/v1/m/<id>/...``) through the core, and
-  learning when HQ is reachable (``ctx.hq``, API 1.2).
+  learning when HQ is reachable (``ctx.hq``, API 1.2);
+* ``device_signing`` — signing bytes with the device's identity key and reading its
+  public half (``ctx.device``, API 1.3).
 """
 
 SyncPolicy = Literal["append_only", "immutable", "hq_authoritative", "mutable_shared"]
