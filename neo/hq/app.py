@@ -132,7 +132,9 @@ def create_app(config: HQConfig, *, hq: Headquarters | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop_watch = service.watch.housekeeping()  # ended holiday watches leave the tablets
         yield
+        stop_watch()
         if hq is None:
             service.close()
 
@@ -332,6 +334,10 @@ def create_app(config: HQConfig, *, hq: Headquarters | None = None) -> FastAPI:
         if if_none_match and etag_matches(if_none_match, current.etag):
             return Response(status_code=304, headers=headers)
         return Response(current.body, media_type=JSON_TYPE, headers=headers)
+
+    from neo.hq.watch.routes import add_watch_routes
+
+    add_watch_routes(app, service)  # the holiday watch, under /m/holiday_watch
 
     default_openapi = app.openapi
 

@@ -579,6 +579,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help=tr("garder la version du QG ou celle de l'appareil"))
     p.set_defaults(func=cmd_conflict_resolve)
 
+    from neo.hq.watch.commands import add_parsers as add_watch_parsers
+
+    add_watch_parsers(sub, common, as_json)
+
     p = sub.add_parser("migrate", parents=[common, as_json], help=tr("mettre le schéma de la base à jour"))
     p.set_defaults(func=cmd_migrate)
     return parser

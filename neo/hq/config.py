@@ -103,6 +103,8 @@ class HQConfig:
     """Reference files each officer role may search (see :data:`DEFAULT_LOOKUP_FILES`)."""
     lookup_rate_per_minute: int = field(default_factory=lambda: _env_int("NEO_HQ_LOOKUP_RATE", 120))
     """Lookup queries one officer may send per minute (0: no limit)."""
+    watch_grace_days: int = field(default_factory=lambda: _env_int("NEO_HQ_WATCH_GRACE_DAYS", 2))
+    """Days after its end date a holiday-watch registration stays on the tablets."""
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).expanduser()

@@ -244,6 +244,10 @@ class Headquarters:
         """The lookup's offline hot-list (``/m/lookup/hotlist``)."""
         self.validators: dict[str, RecordValidator] = {}
         """Per-collection checks on pushed records before they are applied (:mod:`neo.hq.validators`)."""
+        from neo.hq.watch.service import WatchService
+
+        self.watch = WatchService(self)
+        """The holiday watch: registrations, access reveals, visits, alerts (``/m/holiday_watch``)."""
 
     def __enter__(self) -> Headquarters:
         return self
@@ -677,9 +681,10 @@ class Headquarters:
 
     # == HQ-authored records (reference files, registrations) ==============================
     def put_hq_records(self, collection: str, items: Iterable[tuple[str, dict[str, Any] | None, str]],
-                       *, tombstone: bool = False) -> int:
+                       *, tombstone: bool = False, also: Any = None) -> int:
         """Write records HQ owns: ``(record_id, payload, audience)``; unchanged ones are skipped.
-        Returns how many were written."""
+        Returns how many were written. ``also(conn)``, when given, runs in the same
+        transaction after the records are written (an index kept beside them)."""
         batch = list(items)
         for _rid, _payload, audience in batch:
             if not re.fullmatch(r"\*|hq|u:\d+|d:[0-9a-f-]{36}", audience):
@@ -718,6 +723,8 @@ class Headquarters:
             sync_sql.mutations_insert(conn, receipts)
             if seq != start:
                 sync_sql.set_sequence(conn, seq)
+            if also is not None:
+                also(conn)
             return seq - start
 
         return self.db.write(tx)
