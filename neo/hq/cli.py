@@ -514,6 +514,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help=tr("changer la clé de la liste de signalement (toutes les empreintes changent)"))
     p.set_defaults(func=cmd_lookup_rotate_key)
 
+    from neo.hq.statements.cli import add_commands as add_statement_commands
+
+    add_statement_commands(sub, common, as_json)
+
     p = sub.add_parser("enroll-code", parents=[common, as_json], help=tr("créer un code d'enrôlement à usage unique"))
     p.add_argument("--unit", help=tr("unité de l'appareil"))
     p.add_argument("--ttl", default="24h", help=tr("durée de validité (défaut : 24h)"))

@@ -29,6 +29,9 @@ DEFAULT_COLLECTIONS: tuple[CollectionSpec, ...] = (
     CollectionSpec("lookup.queries", "append_only", "origin"),
     # statements: signed and sealed documents; a correction is a new record.
     CollectionSpec("statements.statements", "immutable", "unit"),
+    # the templates and the offence list HQ publishes (neo-hq statements publish-...).
+    CollectionSpec("statements.templates", "hq_authoritative", "all"),
+    CollectionSpec("statements.offences", "hq_authoritative", "all"),
     # holiday watch: homes registered at HQ, visits logged on patrol, shared round plans.
     CollectionSpec("holiday_watch.registrations", "hq_authoritative", "unit"),
     CollectionSpec("holiday_watch.visits", "append_only", "unit"),

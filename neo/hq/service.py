@@ -244,6 +244,10 @@ class Headquarters:
         """The lookup's offline hot-list (``/m/lookup/hotlist``)."""
         self.validators: dict[str, RecordValidator] = {}
         """Per-collection checks on pushed records before they are applied (:mod:`neo.hq.validators`)."""
+        from neo.hq.statements.service import StatementService
+
+        self.statements = StatementService(self)
+        """Statements: the seal checked on receipt, listing, export, publishing (``neo-hq statements``)."""
         from neo.hq.watch.service import WatchService
 
         self.watch = WatchService(self)
