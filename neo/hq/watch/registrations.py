@@ -122,7 +122,7 @@ def territory_box(postcode: str) -> tuple[float, float, float, float]:
 Name = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_no_control)]
 Phone = Annotated[str, Field(max_length=40), AfterValidator(normalize_phone)]
 Email = Annotated[str, Field(max_length=200), AfterValidator(_email)]
-Postcode = Annotated[str, Field(min_length=5, max_length=5), AfterValidator(_postcode)]
+Postcode = Annotated[str, Field(max_length=10), AfterValidator(_postcode)]
 Plate = Annotated[str, Field(max_length=20), AfterValidator(_plate)]
 
 
@@ -230,9 +230,9 @@ def check_dates(reg: RegistrationIn, today: date, grace_days: int) -> None:
 def describe(exc: ValidationError) -> str:
     parts = []
     for e in exc.errors():
-        where = ".".join(str(x) for x in e["loc"]) or "?"
+        where = ".".join(str(x) for x in e["loc"])
         msg = str(e["msg"]).removeprefix("Value error, ")
-        parts.append(f"{where}: {msg}")
+        parts.append(f"{where}: {msg}" if where else msg)
     return "; ".join(parts)
 
 

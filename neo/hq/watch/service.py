@@ -353,16 +353,18 @@ class WatchService:
                 errors.append(row)
             else:
                 good.append((line, row))
-        if not errors:
-            try:
-                done = self.register_many(good, source="import", today=today)
-            except _Failed as exc:
-                errors = exc.errors
+        prepared: list[Prepared] = []
+        try:  # the lines that read well are checked too, so one pass reports every problem
+            prepared = self.db.read(lambda c: self._prepare(c, good, source="import", fallback_unit_id=None,
+                                                            today=today or date.today(), check_dates=True))
+        except _Failed as exc:
+            errors += exc.errors
         if errors:
             errors.sort(key=lambda e: e.line)
             raise ImportFailed(path, errors[:reg.MAX_ERRORS], len(errors) > reg.MAX_ERRORS)
-        return {"path": str(path), "rows": len(done), "created": sum(1 for d in done if d["created"]),
-                "units": _count(d["unit"] for d in done)}
+        self._write(prepared)
+        return {"path": str(path), "rows": len(prepared), "created": sum(1 for p in prepared if not p.existed),
+                "units": _count(p.payload["unit"] for p in prepared)}
 
     def registrations(self, *, unit: str | None = None, include_removed: bool = False) -> list[dict[str, Any]]:
         def tx(conn: Connection) -> list[dict[str, Any]]:
