@@ -3,7 +3,7 @@
 A template says what a statement of one kind holds: its sections, the parties each
 section asks for (declarant, victim, witnesses, suspect, unknown author), its fields and
 their types, the legal mentions printed on the statement and who must sign. The five
-shipped templates are JSON files in ``templates/``; HQ may publish new or updated ones
+shipped templates are JSON files in ``shipped_templates/``; HQ may publish new or updated ones
 through the ``statements.templates`` collection (one record per template and version,
 payload = the template), and another module may contribute some through the
 ``statements.template`` extension point (value = a template dict or a
@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
+TEMPLATES_DIR = Path(__file__).parent / "shipped_templates"
 
 Kind = Literal["plainte_x", "plainte_auteur", "audition_temoin", "main_courante", "perte_documents", "autre"]
 Role = Literal["declarant", "victim", "witness", "suspect", "unknown_author"]
@@ -247,7 +247,7 @@ def load_file(path: Path) -> Template:
 
 
 def shipped() -> list[Template]:
-    """The templates shipped with the module (``templates/*.json``), sorted by id."""
+    """The templates shipped with the module (``shipped_templates/*.json``), sorted by id."""
     return sorted((load_file(p) for p in sorted(TEMPLATES_DIR.glob("*.json"))), key=lambda t: t.key)
 
 
