@@ -587,6 +587,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_watch_parsers(sub, common, as_json)
 
+    from neo.hq.watch.basemap_cli import add_parsers as add_basemap_parsers
+
+    add_basemap_parsers(sub, common, as_json)
+
     p = sub.add_parser("migrate", parents=[common, as_json], help=tr("mettre le schéma de la base à jour"))
     p.set_defaults(func=cmd_migrate)
     return parser
