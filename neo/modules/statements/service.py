@@ -231,7 +231,7 @@ def _split(path: str) -> list[str | int]:
         if not raw:
             raise KeyError(path)
         parts.append(int(raw) if raw.isdigit() else raw)
-    if parts[0] not in ROOTS:
+    if parts[0] not in ROOTS or (parts[0] == "narrative" and len(parts) > 1):
         raise KeyError(path)
     return parts
 
@@ -244,16 +244,20 @@ def set_path(content: dict[str, Any], path: str, value: Any) -> None:
     for i, part in enumerate(parts[:-1]):
         nxt = parts[i + 1]
         if isinstance(node, dict) and isinstance(part, str):
-            if not isinstance(node.get(part), dict | list):
+            if node.get(part) is None:
                 node[part] = [] if isinstance(nxt, int) else {}
+            elif not isinstance(node[part], dict | list):
+                raise KeyError(path)  # a text or a number has no members
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int):
             if part == len(node):
                 node.append([] if isinstance(nxt, int) else {})
             elif part > len(node):
                 raise KeyError(path)
-            if not isinstance(node[part], dict | list):
+            if node[part] is None:
                 node[part] = [] if isinstance(nxt, int) else {}
+            elif not isinstance(node[part], dict | list):
+                raise KeyError(path)
             node = node[part]
         else:
             raise KeyError(path)
