@@ -728,7 +728,7 @@ class OffenceField(FieldEditor):
             self.results_box.addWidget(row)
             self.result_rows.append(row)
         empty = bool(self.query.text().strip()) and not self.results
-        self.none.setText(self.tr("Aucune infraction ne correspond à « {text} ».", text=self.query.text().strip()))
+        self.none.setText(self.tr("Aucune infraction ne correspond à « {query} ».", query=self.query.text().strip()))
         self.none.setVisible(empty)
 
     def add(self, offence: dict[str, Any]) -> None:

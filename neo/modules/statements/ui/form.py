@@ -90,6 +90,7 @@ class FormView(QWidget):
         self.signing = False
         self.saved_at: datetime | None = None
         self.pending_sign = False
+        self.validating = 0
 
         self.writer = tasks.SerialWriter(self)
         self.writer.sig_saved.connect(self._saved)
@@ -262,7 +263,24 @@ class FormView(QWidget):
         self._show_attachments()
         self.go(min(old_index, len(self.steps) - 1), reveal=False)
         self._saved_text()
+        self._add_required_parties()
         self.validate()
+
+    def _add_required_parties(self) -> None:
+        """A card for each party the template requires and the draft lacks (a suspect…)."""
+        roles = list(self._roles_of().values())
+        missing = [p.role for p in self.template.parts() for _ in range(max(0, p.min - roles.count(p.role)))]
+        if not missing:
+            return
+        service, draft_id = self.service, self.draft.id
+
+        def add() -> Any:
+            for role in missing:
+                service.add_party(draft_id, role)
+            return service.load(draft_id)
+
+        self.refresh_parties = True
+        self._write(None, add)
 
     def _padded(self, widget: QWidget) -> QWidget:
         body = QWidget()
@@ -457,9 +475,15 @@ class FormView(QWidget):
         if self.draft is None:
             return
         service, draft_id = self.service, self.draft.id
+        self.validating += 1
         tasks.run(lambda: (draft_id, service.validate(draft_id)), self._validated, self._validate_failed)
 
+    def settled(self) -> bool:
+        """Nothing being written or validated (tests, and the shell's screenshots)."""
+        return not self.writer.busy() and not self.validating and not self.signing
+
     def _validated(self, result: tuple[str, list[Any]]) -> None:
+        self.validating -= 1
         draft_id, issues = result
         if self.draft is None or draft_id != self.draft.id:
             return
@@ -470,6 +494,7 @@ class FormView(QWidget):
         self._sign_state()
 
     def _validate_failed(self, exc: Any) -> None:
+        self.validating -= 1
         log.warning("a draft could not be validated: %r", exc)
 
     def _roles_of(self) -> dict[int, str]:
