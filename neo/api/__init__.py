@@ -14,7 +14,9 @@ Versioning rules (see docs/modules.md):
 History: 1.0 the first API; 1.1 ``ctx.sync`` (synced collections); 1.2 ``ctx.hq`` (the
 module's own routes at HQ, reachability) and ``[[module.commands]]`` (``neo <name>``);
 1.3 ``ctx.open_page(**params)`` (a module asks the shell for its page) and ``ctx.device``
-(signatures with the device's identity key, permission ``device_signing``).
+(signatures with the device's identity key, permission ``device_signing``),
+``ctx.hq.download`` (large files from the module's routes at HQ, resumed, checked) and
+``ctx.data_dir`` (the module's own files on the device).
 """
 
 from __future__ import annotations

@@ -275,6 +275,18 @@ class ModuleContext:
         return ModuleDevice(self._store, self._audit.device_id)
 
     @property
+    def data_dir(self) -> Path:
+        """A directory for the module's own files, inside the device's data directory
+        (``<data dir>/modules/<module id>/``, made on first use; API 1.3). Needs the
+        ``storage`` permission. Files there are **not encrypted**: keep only public or
+        otherwise protected data in them (a basemap, a cache of public files); anything
+        about people goes in the encrypted database (``ctx.db``, ``ctx.sync``)."""
+        self._need("storage")
+        path = Path(self._store.path).parent / "modules" / self.module_id
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
     def officer(self) -> Officer:
         """The current officer; name and unit only with the ``officer_identity`` permission."""
         if "officer_identity" in self.manifest.permissions:

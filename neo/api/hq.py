@@ -30,13 +30,16 @@ with a signal).
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import re
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from neo.i18n import tr
@@ -128,6 +131,18 @@ class RemoteTransport(ABC):
                 params: Mapping[str, Any] | None = None, etag: str | None = None) -> HqResponse:
         """Send one call and return HQ's 2xx (or 304, when ``etag`` was given) answer."""
 
+    def download(self, path: str, part: Path, *, if_range: str | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> str | None:
+        """Fetch ``GET path`` into the file ``part``, resuming it (API 1.3).
+
+        If ``part`` already holds bytes, ask only for the rest (``Range: bytes=N-``, with
+        ``If-Range: if_range`` when given): a 206 answer is appended, a 200 answer (the
+        file changed, or HQ ignores ranges) replaces the part. Bytes are on disk as they
+        arrive, so a broken connection (``HqUnavailable``) leaves the part for the next
+        try. ``progress(done, total)`` is called as bytes arrive. Returns HQ's ``ETag``.
+        """
+        raise HqUnavailable("no_link", tr("Cet appareil n'est pas relié à un QG."), {"code": "no_download"})
+
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release connections (the host calls it when it stops; a later call reopens)."""
 
@@ -209,6 +224,14 @@ class HqReachability:
             executor.shutdown(wait=False, cancel_futures=True)
 
 
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 # -- what a module uses --------------------------------------------------------------------------
 
 
@@ -280,6 +303,49 @@ class ModuleHq:
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """``GET`` the module's route and return its decoded JSON body."""
         return self.get(path, params).json
+
+    def download(self, path: str, dest: Path, *, sha256: str | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> Path:
+        """Download a (large) file from the module's route to ``dest`` (API 1.3).
+
+        The bytes go to ``dest.part`` first. A part left by an earlier try is resumed
+        (HQ must answer ranges: ``Range``/``If-Range``, 206); with ``sha256`` (lowercase
+        hex) the whole file is checked before it is renamed to ``dest`` (atomically), and
+        ``dest`` already holding that content is returned at once. ``progress(done,
+        total)`` is called from the calling thread as bytes arrive (``total`` 0 when
+        unknown). Blocks for as long as the transfer takes: call it from a worker thread.
+
+        Raises :class:`HqUnavailable` when the connection breaks (the part stays for the
+        next try) or the file does not match ``sha256`` (``code`` ``"checksum"``: the
+        part is deleted, the next try starts over), :class:`HqRefused` for a 4xx.
+        """
+        if sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise ValueError("sha256 is 64 lowercase hex digits")
+        full = self.path(path)
+        dest = Path(dest)
+        part = dest.with_name(dest.name + ".part")
+        if sha256 is not None and dest.is_file() and _sha256_file(dest) == sha256:
+            return dest
+        if self._transport is None:
+            raise HqUnavailable("no_link", tr("Cet appareil n'est pas relié à un QG."), {"code": "not_enrolled"})
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._transport.download(full, part, if_range=f'"{sha256}"' if sha256 else None, progress=progress)
+        except HqError as exc:
+            if exc.kind == "network":
+                self._reachability.mark(False)
+            elif exc.kind != "no_link":
+                self._reachability.mark(True)
+            raise
+        self._reachability.mark(True)
+        if sha256 is not None:
+            actual = _sha256_file(part)
+            if actual != sha256:
+                part.unlink(missing_ok=True)
+                raise HqUnavailable("server", tr("Le fichier reçu du QG est altéré ; il sera téléchargé à nouveau."),
+                                    {"code": "checksum", "expected": sha256, "actual": actual})
+        os.replace(part, dest)
+        return dest
 
     @property
     def online(self) -> bool | None:

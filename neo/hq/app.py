@@ -339,6 +339,10 @@ def create_app(config: HQConfig, *, hq: Headquarters | None = None) -> FastAPI:
 
     add_watch_routes(app, service)  # the holiday watch, under /m/holiday_watch
 
+    from neo.hq.watch.distribution import add_basemap_routes
+
+    add_basemap_routes(app, config)  # the basemap package for the tablets
+
     default_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:

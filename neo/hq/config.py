@@ -63,6 +63,11 @@ def _env_int(name: str, default: int) -> int:
         return default
 
 
+def _env_path(name: str) -> Path | None:
+    raw = os.environ.get(name)
+    return Path(raw).expanduser() if raw else None
+
+
 @dataclass(frozen=True)
 class CollectionSpec:
     """A synced collection as HQ enforces it."""
@@ -105,6 +110,10 @@ class HQConfig:
     """Lookup queries one officer may send per minute (0: no limit)."""
     watch_grace_days: int = field(default_factory=lambda: _env_int("NEO_HQ_WATCH_GRACE_DAYS", 2))
     """Days after its end date a holiday-watch registration stays on the tablets."""
+
+    basemap_path: Path | None = field(default_factory=lambda: _env_path("NEO_HQ_BASEMAP"))
+    """The basemap package (MBTiles) HQ gives every unit's tablets; None: ``basemap.mbtiles``
+    in the data directory, if there is one (see neo/hq/watch/distribution.py)."""
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir).expanduser()

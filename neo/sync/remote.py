@@ -19,9 +19,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import threading
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import httpx
 
 from neo.api.hq import HqRefused, HqResponse, HqUnavailable, RemoteTransport
 from neo.i18n import tr
@@ -36,6 +41,21 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 8.0
 """Seconds an officer may wait for HQ's answer to one module call (all attempts)."""
+DOWNLOAD_TIMEOUT = 30.0
+"""Seconds a download may wait for HQ's next bytes (the transfer itself may take longer)."""
+DOWNLOAD_CHUNK = 256 * 1024
+
+_CONTENT_RANGE = re.compile(r"^bytes\s+(?:(\d+)-(\d+)|\*)/(\d+|\*)$")
+
+
+def _content_range_start(value: str | None) -> int | None:
+    m = _CONTENT_RANGE.match((value or "").strip())
+    return int(m.group(1)) if m and m.group(1) is not None else None
+
+
+def _content_range_total(value: str | None) -> int | None:
+    m = _CONTENT_RANGE.match((value or "").strip())
+    return int(m.group(3)) if m and m.group(3) != "*" else None
 
 
 def _decode(content: bytes) -> Any:
@@ -127,6 +147,73 @@ class HqRemote(RemoteTransport):
             raise _translate(exc) from exc
         return HqResponse(response.status_code, _decode(response.content), response.headers.get("ETag"),
                           dict(response.headers))
+
+    def download(self, path: str, part: Path, *, if_range: str | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> str | None:
+        if not path.startswith("/api/"):
+            raise ValueError(f"not an HQ API path: {path!r}")
+        if self.revoked is not None:
+            raise self.revoked
+        client = self._open()
+        for _attempt in range(2):  # a second time only after a 416 on a stale part
+            offset = part.stat().st_size if part.is_file() else 0
+            # identity: the byte offsets must be those of the file, never of a gzip stream
+            headers = {"Accept-Encoding": "identity"}
+            if offset:
+                headers["Range"] = f"bytes={offset}-"
+                if if_range:
+                    headers["If-Range"] = if_range
+            try:
+                with client.stream("GET", path, headers=headers, timeout=DOWNLOAD_TIMEOUT) as response:
+                    status = response.status_code
+                    if status == 416 and offset:
+                        # the part is already whole (or longer than HQ's file): check or restart
+                        size = _content_range_total(response.headers.get("Content-Range"))
+                        if size is not None and size == offset:
+                            return response.headers.get("ETag")
+                        part.unlink(missing_ok=True)
+                        continue
+                    if status not in (200, 206):
+                        response.read()
+                        raise self._failure(HqClient.error_from_response(response))
+                    if response.headers.get("Content-Encoding", "identity").lower() != "identity":
+                        raise HqUnavailable("server", tr("Réponse du QG illisible."),
+                                            {"code": "encoded_download"})
+                    if status == 206:
+                        start = _content_range_start(response.headers.get("Content-Range"))
+                        if start != offset:
+                            raise HqUnavailable("server", tr("Réponse du QG illisible."),
+                                                {"code": "bad_range", "range": response.headers.get("Content-Range")})
+                        total = _content_range_total(response.headers.get("Content-Range")) or 0
+                        mode, done = "ab", offset
+                    else:
+                        length = response.headers.get("Content-Length")
+                        total = int(length) if length and length.isdigit() else 0
+                        mode, done = "wb", 0
+                    with open(part, mode) as out:
+                        if progress is not None:
+                            progress(done, total)
+                        for chunk in response.iter_raw(DOWNLOAD_CHUNK):
+                            out.write(chunk)
+                            done += len(chunk)
+                            if progress is not None:
+                                progress(done, total)
+                        out.flush()
+                        os.fsync(out.fileno())
+                    if total and done != total:
+                        raise HqUnavailable("network", tr("Connexion au QG impossible ou interrompue."),
+                                            {"code": "short_read", "received": done, "expected": total})
+                    return response.headers.get("ETag")
+            except httpx.TransportError as exc:
+                raise self._failure(HqClient.transport_error(exc)) from exc
+        raise HqUnavailable("server", tr("Réponse du QG illisible."), {"code": "bad_range"})
+
+    def _failure(self, exc: SyncError) -> HqRefused | HqUnavailable:
+        if isinstance(exc, DeviceRevoked):
+            refused = HqRefused("revoked", exc.message, exc.detail, status=exc.status)
+            self._revoked(refused)
+            return refused
+        return _translate(exc)
 
     def _revoked(self, error: HqRefused) -> None:
         with self._lock:

@@ -273,6 +273,28 @@ class HqClient:
             self._sleep(self._delay(attempt, error))
             attempt += 1
 
+    def stream(self, method: str, path: str, *, headers: Mapping[str, str] | None = None,
+               timeout: float | None = None) -> Any:
+        """One streamed call (``with client.stream(...) as response``), not retried and its
+        status not checked: for downloads the caller resumes itself. Transport errors are
+        httpx's (see :meth:`transport_error`)."""
+        self.requests += 1
+        extra: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
+        return self._http.stream(method, path, headers=dict(headers or {}), **extra)
+
+    @classmethod
+    def transport_error(cls, exc: httpx.TransportError) -> SyncError:
+        """An httpx transport error as a :class:`SyncError` (kind ``network``)."""
+        if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout):
+            return SyncError("network", tr("Le QG ne répond pas à temps."),
+                             {"code": "timeout", "error": type(exc).__name__})
+        return cls._transport_error(exc)
+
+    @staticmethod
+    def error_from_response(response: httpx.Response) -> SyncError:
+        """HQ's error answer (read) as a :class:`SyncError`."""
+        return _error_from_response(response)
+
     @staticmethod
     def _transport_error(exc: httpx.TransportError) -> SyncError:
         cause: BaseException | None = exc
