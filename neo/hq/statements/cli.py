@@ -109,11 +109,13 @@ def show_text(info: dict[str, Any]) -> list[str]:
     if isinstance(p.get("narrative"), str) and p["narrative"]:
         lines.append(tr("Récit :"))
         lines.extend("  " + line for line in p["narrative"].splitlines())
-    lines.append(tr("Fichiers scellés :"))
+    lines.append(tr("Fichiers :"))
     if not info["files"]:
         lines.append("  " + tr("(aucun)"))
     for f in info["files"]:
         state = (tr("conforme") if f["hash_ok"] else tr("NON CONFORME")) if f["received"] else tr("pas encore reçu")
+        if not f["sealed"]:
+            state += " " + tr("(hors sceau)")
         lines.append(f"  - {f['name'] or '-'} ({f['media_type'] or '-'}, {f['size'] if f['size'] is not None else '?'} "
                      f"o) {f['sha256']} : {state}")
     lines.append(tr("Sceau : {c}, SHA-256 {sha}", c=v["canonical"] or "-", sha=v["sealed_sha256"] or "-"))

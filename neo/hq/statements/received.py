@@ -9,6 +9,7 @@ the canonical form.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -65,9 +66,15 @@ class ReceivedStatement(_Lenient):
     seal: SealRef
 
 
-def covered_files(statement: ReceivedStatement, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every file the seal covers, in order: the attachments, then the drawn signatures
-    (``signatures.<role>.png_sha256``); a file named twice is listed once."""
+PDF_NAME = "statement.pdf"
+
+
+def statement_files(statement: ReceivedStatement, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every file the statement names, in order: the attachments and the drawn signatures
+    (``signatures.<role>.png_sha256``), which the seal covers, then the PDF made on the
+    device (``seal.pdf_sha256``: made after sealing, as it prints the seal, so the seal
+    does not cover it; the canonical JSON is the statement). A file named twice is listed
+    once."""
     files: list[dict[str, Any]] = []
     seen: set[str] = set()
     for att in statement.attachments:
@@ -83,6 +90,9 @@ def covered_files(statement: ReceivedStatement, payload: Mapping[str, Any]) -> l
                 seen.add(sha)
                 files.append({"sha256": sha, "size": None, "media_type": "image/png",
                               "name": f"signature-{str(role)[:40]}.png"})
+    pdf = statement.seal.model_extra.get("pdf_sha256") if statement.seal.model_extra else None
+    if isinstance(pdf, str) and re.fullmatch(protocol.SHA256_PATTERN, pdf) and pdf not in seen:
+        files.append({"sha256": pdf, "size": None, "media_type": "application/pdf", "name": PDF_NAME})
     return files
 
 

@@ -42,7 +42,14 @@ from sqlalchemy import Connection
 
 from neo import protocol
 from neo.hq.errors import AdminError
-from neo.hq.statements.received import COLLECTION, OFFENCES, TEMPLATES, ReceivedStatement, covered_files, lenient_fields
+from neo.hq.statements.received import (
+    COLLECTION,
+    OFFENCES,
+    TEMPLATES,
+    ReceivedStatement,
+    lenient_fields,
+    statement_files,
+)
 from neo.hq.storage import admin as admin_sql
 from neo.hq.storage import attachments as att_sql
 from neo.hq.storage import statements as st_sql
@@ -167,7 +174,7 @@ class StatementValidator(RecordValidator):
         statement, _ = self._parse(mutation)
         if statement is None or mutation.payload is None:
             return
-        files = covered_files(statement, mutation.payload)
+        files = statement_files(statement, mutation.payload)
         status, reason = files_state(conn, files)
         now = utcnow()
         st_sql.save(conn, {
@@ -301,7 +308,8 @@ class StatementService:
     def _file_view(f: dict[str, Any], verification: dict[str, Any]) -> dict[str, Any]:
         checked = {c["sha256"]: c for c in verification["files"]}.get(f["sha256"], {})
         return {"sha256": f["sha256"], "name": f["name"], "media_type": f["media_type"], "size": f["size"],
-                "received": bool(f["complete"]), "hash_ok": checked.get("hash_ok")}
+                "sealed": checked.get("sealed", False), "received": bool(f["complete"]),
+                "hash_ok": checked.get("hash_ok")}
 
     def verify(self, statement_id: str) -> dict[str, Any]:
         """The verification report of one statement (seal and files, checked now)."""
@@ -331,6 +339,10 @@ class StatementService:
                     problems.extend((refusal.detail or {}).get("problems", [refusal.code]))
                 else:
                     seal_ok = True
+        try:
+            sealed_files = set(sealing.file_hashes(payload or {}))
+        except (AttributeError, TypeError):
+            sealed_files = set()
         checked = []
         for f in files:
             path = self.hq.blobs.object_path(f["sha256"])
@@ -343,8 +355,8 @@ class StatementService:
                 problems.append(f"file {f['sha256'][:12]}… ({f['name'] or '-'}) does not match its hash")
             elif size_ok is False:
                 problems.append(f"file {f['sha256'][:12]}… ({f['name'] or '-'}) is not the size sealed")
-            checked.append({"sha256": f["sha256"], "name": f["name"], "present": present, "hash_ok": hash_ok,
-                            "size_ok": size_ok})
+            checked.append({"sha256": f["sha256"], "name": f["name"], "sealed": f["sha256"] in sealed_files,
+                            "present": present, "hash_ok": hash_ok, "size_ok": size_ok})
         seal = (payload or {}).get("seal") if isinstance(payload, dict) else None
         return {
             "statement_id": statement_id, "ok": seal_ok and not problems, "seal_ok": seal_ok,
@@ -507,6 +519,8 @@ def verification_text(info: dict[str, Any]) -> str:
     for f in v["files"]:
         state = tr("conforme") if f["hash_ok"] and f["size_ok"] is not False else (
             tr("absent") if not f["present"] else tr("NON CONFORME"))
+        if not f["sealed"]:
+            state += " " + tr("(hors sceau)")
         lines.append(tr("Fichier {sha} ({name}) : {state}", sha=f["sha256"], name=f["name"] or "-", state=state))
     for p in v["problems"]:
         lines.append(tr("Problème : {p}", p=p))

@@ -34,10 +34,9 @@ def received(signer: Signer, **kw: Any) -> tuple[dict[str, Any], dict[str, bytes
     """A statement with a photo and its PDF, pushed and its files uploaded."""
     photo = b"\xff\xd8\xff" + uuid.uuid4().bytes * 20
     pdf = PDF + uuid.uuid4().bytes
-    body = statement(signer, photos=[photo], **kw)
-    body["attachments"].append({"sha256": hashlib.sha256(pdf).hexdigest(), "media_type": "application/pdf",
-                                "name": "déposition.pdf", "size": len(pdf)})
-    payload = signer.seal(body)
+    payload = signer.seal(statement(signer, photos=[photo], **kw))
+    # The device renders the PDF after sealing (it prints the seal) and names it in the seal.
+    payload["seal"]["pdf_sha256"] = hashlib.sha256(pdf).hexdigest()
     assert signer.push(payload)["status"] == "applied"
     files = {"photo": photo, "pdf": pdf}
     signer.upload(photo, "image/jpeg")
@@ -76,7 +75,7 @@ def test_list_show_and_export(capsys: pytest.CaptureFixture[str], live: LiveHQ, 
     code, out, _ = run(capsys, live, "statements", "show", payload["id"])
     assert code == 0, out
     for text in ("DURAND Élodie", "unknown_author", "capuche grise", "NATINF 7875", "Vélo de ville bleu (450.00 €)",
-                 "On m'a volé mon vélo", "déposition.pdf", payload["seal"]["sha256"], "Vérification : intègre",
+                 "On m'a volé mon vélo", "statement.pdf", "(hors sceau)", payload["seal"]["sha256"], "Vérification : intègre",
                  f"corrigée par la déposition {correction['id']}"):
         assert text in out, text
     shown = run_json(capsys, live, "statements", "show", correction["id"])
@@ -95,12 +94,13 @@ def test_list_show_and_export(capsys: pytest.CaptureFixture[str], live: LiveHQ, 
     assert hashlib.sha256((target / "canonical.json").read_bytes()).hexdigest() == payload["seal"]["sha256"]
     assert (target / "statement.pdf").read_bytes() == files["pdf"]
     copied = sorted(p.name for p in (target / "files").iterdir())
-    assert copied == ["01-photo1.jpg", "02-déposition.pdf", "03-signature-declarant.png",
-                      "04-signature-officer.png"]
+    assert copied == ["01-photo1.jpg", "02-signature-declarant.png", "03-signature-officer.png",
+                      "04-statement.pdf"]
     assert (target / "files" / "01-photo1.jpg").read_bytes() == files["photo"]
     verification = json.loads((target / "verification.json").read_text(encoding="utf-8"))
     assert verification["ok"] is True and verification["seal_ok"] is True
     assert all(f["hash_ok"] for f in verification["files"])
+    assert [f["sealed"] for f in verification["files"]] == [True, True, True, False]
     assert "Résultat : intègre" in (target / "verification.txt").read_text(encoding="utf-8")
     assert [p.name for p in out_dir.iterdir()] == [payload["id"]]  # no temporary directory left
     code, _, err = run(capsys, live, "statements", "export", payload["id"], "--out", str(out_dir))
