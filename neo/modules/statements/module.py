@@ -9,7 +9,8 @@ from __future__ import annotations
 import threading
 import weakref
 
-from neo.api import ModuleContext
+from neo.api import ExtensionError, ModuleContext
+from neo.modules.statements import lookup_action
 from neo.modules.statements.service import StatementService
 
 _services: weakref.WeakKeyDictionary[ModuleContext, StatementService] = weakref.WeakKeyDictionary()
@@ -27,6 +28,10 @@ def service_for(ctx: ModuleContext) -> StatementService:
 
 def activate(ctx: ModuleContext) -> None:
     service_for(ctx)
+    try:
+        lookup_action.register(ctx)  # "Utiliser dans une déposition" on a person's lookup hit
+    except ExtensionError:  # no lookup module on this device: nothing to offer there
+        ctx.log.info("lookup.result_action unavailable: no action offered on lookup hits")
 
     def stop() -> None:
         with _lock:
