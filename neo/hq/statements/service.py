@@ -189,7 +189,12 @@ class StatementValidator(RecordValidator):
         log.info("statement %s from device %s received (%s)", statement.id, device.id, status)
 
     def attachment_completed(self, conn: Connection, sha256: str) -> None:
-        for statement_id in st_sql.pending_with_file(conn, sha256):
+        self.settle(conn, st_sql.pending_with_file(conn, sha256))
+
+    def settle(self, conn: Connection, statement_ids: list[str]) -> None:
+        """Move waiting statements whose files are all here to ``verified`` (or
+        ``rejected_tampered`` when a file is not the size sealed)."""
+        for statement_id in statement_ids:
             status, reason = files_state(conn, st_sql.files_of(conn, statement_id))
             if status == st_sql.PENDING:
                 continue
@@ -247,6 +252,17 @@ class StatementService:
         hq.validators[COLLECTION] = self.validator
 
     # -- reading -----------------------------------------------------------------------
+    def settle_pending(self) -> None:
+        """Check again the statements still waiting for their files. On PostgreSQL a file
+        completed while the push naming it was still uncommitted is seen by neither
+        transaction; every read of the statements settles such ones first."""
+
+        def tx(conn: Connection) -> None:
+            self.validator.settle(conn, st_sql.pending_ids(conn))
+
+        if self.db.read(lambda c: bool(st_sql.pending_ids(c, limit=1))):
+            self.hq._write(tx)
+
     def listing(self, *, unit: str | None = None, since: datetime | None = None, status: str | None = None,
              limit: int = 100) -> list[dict[str, Any]]:
         if status is not None and status not in st_sql.STATUSES:
@@ -264,6 +280,7 @@ class StatementService:
                 unit_id = int(row["id"])
             return st_sql.listing(conn, unit_id=unit_id, since=since, status=status, limit=limit)
 
+        self.settle_pending()
         return [self._summary(r) for r in self.db.read(tx)]
 
     @staticmethod
@@ -294,6 +311,7 @@ class StatementService:
                     "corrected_by": st_sql.corrections_of(conn, row["id"]),
                     "device": admin_sql.device_get(conn, row["device_id"])}
 
+        self.settle_pending()
         info = self.db.read(tx)
         info["verification"] = self._verify(info["id"], info["payload"], info["device"], info["files"])
         if info["status"] in st_sql.REJECTED:

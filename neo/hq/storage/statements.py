@@ -63,6 +63,13 @@ def files_of(conn: Connection, statement_id: str) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
+def pending_ids(conn: Connection, limit: int = 10_000) -> list[str]:
+    """Ids of the statements still waiting for their files (oldest first)."""
+    stmt = (select(statements.c.id).where(statements.c.status == PENDING)
+            .order_by(statements.c.received_at, statements.c.id).limit(limit))
+    return [r[0] for r in conn.execute(stmt)]
+
+
 def pending_with_file(conn: Connection, sha256: str) -> list[str]:
     """Ids of statements waiting for their files that include ``sha256``."""
     stmt = (select(statements.c.id).distinct()
@@ -112,5 +119,5 @@ def live_record_ids(conn: Connection, collection: str) -> dict[str, str | None]:
 
 __all__ = [
     "PENDING", "REJECTED", "REJECTED_INVALID", "REJECTED_TAMPERED", "STATUSES", "VERIFIED", "corrections_of",
-    "files_of", "get", "listing", "live_record_ids", "pending_with_file", "record_payload", "save", "set_status",
+    "files_of", "get", "listing", "live_record_ids", "pending_ids", "pending_with_file", "record_payload", "save", "set_status",
 ]

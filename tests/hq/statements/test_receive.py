@@ -205,3 +205,23 @@ def test_the_seal_is_checked_on_the_payload_as_stored(live: LiveHQ, signer: Sign
     info = index(live, payload["id"])
     assert info["verification"]["seal_ok"] is True and info["status"] == "verified"
     assert base64.b64decode(info["verification"]["device_public_key"]) == signer.public
+
+
+def test_a_file_completed_during_the_push_is_settled_on_the_next_read(live: LiveHQ, signer: Signer) -> None:
+    """On PostgreSQL the push naming a file and the upload completing it may commit side by
+    side, neither seeing the other: the next read settles the statement."""
+    from neo.hq.storage import attachments as att_sql
+    from neo.hq.storage.schema import utcnow
+
+    pics = photos(1)
+    payload = signer.seal(statement(signer, photos=pics, with_signatures=False))
+    assert signer.push(payload)["status"] == "applied"
+    sha = payload["attachments"][0]["sha256"]
+
+    def complete_without_hooks(conn) -> None:  # what the concurrent upload committed
+        att_sql.attachment_ensure(conn, sha, unit_id=signer.handle.unit_id, device_id=signer.device_id, now=utcnow())
+        att_sql.attachment_mark_complete(conn, sha, size=len(pics[0]), media_type="image/jpeg", now=utcnow())
+
+    live.hq.db.write(complete_without_hooks)
+    listed = {s["id"]: s for s in live.hq.statements.listing(unit=signer.handle.unit)}
+    assert listed[payload["id"]]["status"] == "verified"
