@@ -308,8 +308,9 @@ class DateTimeField(FieldEditor):
 
 
 class WhenField(FieldEditor):
-    """``facts.when``: a moment, or a span "du … au …" (``{"from", "to"}``). A ``span``
-    field offers both; a ``datetime`` field only the moment; a ``date`` field days only."""
+    """``facts.when``: a ``span`` field holds ``{"from", "to"}`` (``to`` null for a moment)
+    and offers both a moment and a period "du … au …"; a ``datetime`` field holds one
+    moment, a ``date`` field one day (ISO text)."""
 
     def __init__(self, path: str, caption: str, tr: Tr, *, kind: str, **kw: Any) -> None:
         super().__init__(path, caption, tr, **kw)
@@ -369,7 +370,7 @@ class WhenField(FieldEditor):
         return parse_time(value)
 
     def _load(self, value: Any) -> None:
-        value = value if isinstance(value, dict) else {}
+        value = value if isinstance(value, dict) else {"from": value, "to": None}
         self.start.set_moment(self._moment(value.get("from")))
         self.end.set_moment(self._moment(value.get("to")))
         if self.kind == "span":
@@ -383,6 +384,8 @@ class WhenField(FieldEditor):
 
     def value(self) -> Any:
         start = self._text(self.start.moment)
+        if self.kind != "span":
+            return start
         end = self._text(self.end.moment) if self.spanning() else None
         if start is None and end is None:
             return None
@@ -586,13 +589,13 @@ class PositionBox(QWidget):
 
 
 class WhereField(FieldEditor):
-    """``facts.where`` (``{"address", "position"}``) or a ``position`` detail (the position
-    alone). The GPS position is offered, never forced."""
+    """A place (``address`` fields, e.g. ``facts.where``): ``{"address", "position"}``; a
+    ``position`` field has no address line (``{"position"}``). The GPS position is offered,
+    never forced."""
 
     def __init__(self, path: str, caption: str, tr: Tr, *, current: Callable[[], Any], with_address: bool = True,
-                 position_only: bool = False, **kw: Any) -> None:
+                 **kw: Any) -> None:
         super().__init__(path, caption, tr, **kw)
-        self.position_only = position_only
         self.address: QLineEdit | None = None
         if with_address:
             self.address = QLineEdit()
@@ -607,19 +610,15 @@ class WhereField(FieldEditor):
         self.body.addWidget(self.position)
 
     def _load(self, value: Any) -> None:
-        if self.position_only:
-            self.position.set_position(value if isinstance(value, dict) else None)
-            return
         value = value if isinstance(value, dict) else {}
         if self.address is not None:
             self.address.setText(str(value.get("address") or ""))
         self.position.set_position(value.get("position"))
 
     def value(self) -> Any:
-        if self.position_only:
-            return self.position.position
-        return {"address": self.address.text() if self.address is not None else "",
-                "position": self.position.position}
+        if self.address is None:
+            return {"position": self.position.position}
+        return {"address": self.address.text(), "position": self.position.position}
 
     def focus(self) -> None:
         (self.address or self.position.gps_button).setFocus()
@@ -1037,9 +1036,8 @@ def editor_for(spec: Any, tr: Tr, lang: str, *, offences: Callable[[str], list[d
     path, kind = spec.id, spec.type
     if path == "facts.when":
         return WhenField(path, caption, tr, kind=kind, **kw)
-    if path == "facts.where" or kind == "position":
-        return WhereField(path, caption, tr, current=position, with_address=kind == "address",
-                          position_only=path != "facts.where", **kw)
+    if kind in ("address", "position"):
+        return WhereField(path, caption, tr, current=position, with_address=kind == "address", **kw)
     if kind == "longtext":
         return TextAreaField(path, caption, tr, max_length=spec.max_length, height=360 if path == "narrative" else 200,
                              **kw)

@@ -34,6 +34,8 @@ def get_path(content: Any, path: str) -> Any:
 
 
 def when_text(tr: Tr, value: Any) -> str:
+    if isinstance(value, str) and value:
+        value = {"from": value, "to": None}
     if not isinstance(value, dict) or not value.get("from"):
         return ""
 
@@ -53,13 +55,13 @@ def value_text(tr: Tr, spec: Any, value: Any, lang: str) -> str:
     kind = spec.type
     if spec.id == "facts.when":
         return when_text(tr, value)
-    if spec.id == "facts.where" and isinstance(value, dict):
+    if kind == "address" and isinstance(value, dict):
         lines = [str(value.get("address") or "")]
         if value.get("position"):
             lines.append(tr("Position : {pos}", pos=position_text(tr, value["position"])))
         return "\n".join(line for line in lines if line)
     if kind == "position":
-        return position_text(tr, value)
+        return position_text(tr, value.get("position") if isinstance(value, dict) else value)
     if kind == "offence" and isinstance(value, list):
         return "\n".join(tr("{label} (NATINF {code})", label=o.get("label"), code=o.get("natinf"))
                          for o in value if isinstance(o, dict))

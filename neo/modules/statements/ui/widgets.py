@@ -40,7 +40,6 @@ QLabel#ReviewLabel { font-size: 16px; }
 QLabel#ReviewValue { font-size: 18px; font-weight: bold; }
 QLabel#SealHash { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace; font-size: 15px; }
 QLabel#LegalMention { font-size: 15px; }
-QPlainTextEdit { font-size: 22px; padding: 10px; border: 2px solid palette(mid); border-radius: 12px; }
 QPlainTextEdit#Narrative { font-size: 23px; }
 QPushButton[role="segment"][chip="choice"] { min-height: 56px; min-width: 90px; font-size: 18px; }
 QPushButton[role="segment"][chip="step"] { min-height: 54px; min-width: 100px; font-size: 17px; padding: 0 14px;

@@ -15,9 +15,14 @@ from PySide6.QtWidgets import QAbstractButton, QLineEdit, QPlainTextEdit, QWidge
 
 from neo.modules.statements import templates as templates_mod
 from neo.modules.statements.ui.fields import (
+    BoolField,
     ChoiceField,
+    DateField,
+    DateTimeField,
     FieldEditor,
     ItemsField,
+    LineField,
+    MoneyField,
     OffenceField,
     TextAreaField,
     WhenField,
@@ -366,6 +371,69 @@ def test_signing_an_incomplete_draft_shows_what_is_missing(qtbot: Any, page: Pag
     surname = form.steps[0].parties.cards[0].identity.editors["surname"]
     assert plain(surname.error) != ""
     assert page.stack.currentWidget() is page.form and not page.service.statements()
+
+
+def fill_everything(qtbot: Any, form: Any) -> None:
+    """Every party and field of the form, each through its own widget."""
+    moment = datetime(2026, 11, 27, 21, 40).astimezone()
+    for step in form.steps:
+        for card in step.parties.cards if step.parties else []:
+            if card.identity is not None:
+                card.identity.editors["surname"].edit.setText("Garnier")
+                card.identity.editors["given_names"].edit.setText("Paul")
+            else:
+                card.description.edit.setPlainText("Homme, 30 ans environ, blouson noir")
+        for e in step.editors:
+            if isinstance(e, WhenField):
+                if e.kind == "span":
+                    tap(qtbot, e.span_chip)
+                    e.end.set_moment(moment.replace(hour=23), emit=True)
+                e.start.set_moment(moment if e.kind != "date" else moment.date(), emit=True)
+            elif isinstance(e, WhereField):
+                if e.address is not None:
+                    e.address.setText("3 quai Bonaparte, Menton")
+                tap(qtbot, e.position.gps_button)
+            elif isinstance(e, BoolField):
+                tap(qtbot, e.chips["yes"])
+            elif isinstance(e, ChoiceField):
+                tap(qtbot, next(iter(e.chips.values())))
+            elif isinstance(e, OffenceField):
+                e.query.setText("vol")
+                qtbot.waitUntil(lambda e=e: len(e.result_rows) > 0, timeout=10000)
+                tap(qtbot, e.result_rows[0])
+            elif isinstance(e, ItemsField):
+                tap(qtbot, e.add_button)
+                e.rows[0].description.setText("Vélo de course")
+                e.rows[0].value_edit.setText("850")
+            elif isinstance(e, TextAreaField):
+                e.edit.setPlainText("Les faits tels que le déclarant les rapporte.")
+            elif isinstance(e, MoneyField):
+                e.edit.setText("12,50")
+            elif isinstance(e, DateField):
+                e.picker.set_moment(moment.date(), emit=True)
+            elif isinstance(e, DateTimeField):
+                e.picker.set_moment(moment, emit=True)
+            elif isinstance(e, LineField):
+                e.edit.setText("Texte")
+            else:
+                raise AssertionError(f"no filler for {type(e).__name__}")
+    for box in form.signatures.values():
+        draw(box.pad)
+
+
+@pytest.mark.parametrize("template_id", SHIPPED)
+def test_every_template_is_completed_and_sealed_through_its_form(qtbot: Any, page: Page, template_id: str) -> None:
+    form = new_draft(qtbot, page, template_id)
+    fill_everything(qtbot, form)
+    settle(qtbot, page)
+    assert [i.path for i in form.issues] == []
+    assert all(plain(b).startswith("✓") for i, b in enumerate(form.step_buttons) if form.steps[i].kind != "review")
+    form.go(len(form.steps) - 1)
+    tap(qtbot, form.sign_button)
+    qtbot.waitUntil(lambda: page.stack.currentWidget() is page.statement_view, timeout=30000)
+    payload = page.statement_view.statement.payload
+    assert payload["template"] == {"id": template_id, "version": form.template.version}
+    assert payload["facts"]["where"] is None or payload["facts"]["where"]["position"]["lat"] == 43.775412
 
 
 # -- touch ------------------------------------------------------------------------------------
