@@ -1,24 +1,21 @@
 """Demo data for ``neo-hq seed-demo``: two units, their officers, and HQ-owned records
-for the built-in modules (homes registered for the holiday watch). The lookup's reference
-files are generated apart, into HQ's reference tables (:func:`neo.hq.reference.seed_demo`).
+for the built-in modules (homes registered for the holiday watch, made by
+:mod:`neo.hq.watch.seed` from the OpenStreetMap extract). The lookup's reference files are
+generated apart, into HQ's reference tables (:func:`neo.hq.reference.seed_demo`).
 
 Everything is deterministic (fixed seed, ids derived with UUIDv5), so seeding twice
 changes nothing: existing officers are left alone and unchanged records are skipped.
-The payload shapes are a starting point for the modules, which own them.
 """
 
 from __future__ import annotations
 
-import random
-import uuid
-from collections.abc import Callable, Iterator
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Any
 
 from neo.hq.service import Headquarters
-
-NAMESPACE = uuid.UUID("6f2b0b8e-3d51-4c7e-9a55-0d8b8f2f4a10")
+from neo.hq.storage import sync as sync_sql
 
 UNITS = ("BTA Menton", "BTA Beausoleil")
 
@@ -42,41 +39,6 @@ OFFICERS = (
     DemoOfficer("100006", "Paul Girard", "BTA Menton", "360815", disabled=True),
 )
 
-_FIRST = ("Jean", "Marie", "Pierre", "Nathalie", "Louis", "Camille", "Nicolas", "Julie", "Thomas", "Sarah",
-          "Mehdi", "Inès", "Hugo", "Léa", "Antoine", "Chloé", "Yanis", "Manon", "Éric", "Sandrine")
-_LAST = ("Dubois", "Lefèvre", "Garcia", "Roux", "Fontaine", "Chevalier", "Mercier", "Blanc", "Guérin", "Muller",
-         "Henry", "Rousseau", "Nicolas", "Perrin", "Morin", "Mathieu", "Clément", "Gauthier", "Dumont", "Lopez")
-_STREETS = {
-    "BTA Menton": ("avenue de Verdun", "rue Longue", "boulevard de Garavan", "avenue Cernuschi",
-                   "promenade du Soleil", "rue Partouneaux", "avenue Carnot", "chemin du Val de Menton"),
-    "BTA Beausoleil": ("boulevard de la République", "avenue du Général de Gaulle", "rue Jules Ferry",
-                       "boulevard du Général Leclerc", "avenue Paul Doumer", "chemin des Moneghetti"),
-}
-_CITY = {"BTA Menton": ("Menton", 43.7764, 7.5048), "BTA Beausoleil": ("Beausoleil", 43.7425, 7.4230)}
-
-
-def _rid(kind: str, n: int) -> str:
-    return str(uuid.uuid5(NAMESPACE, f"{kind}:{n}"))
-
-
-def watch_registrations(unit: str, count: int, today: date) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Homes registered for the holiday watch in ``unit`` (HQ-owned, visible to that unit)."""
-    rng = random.Random(f"otv:{unit}")
-    city, lat0, lon0 = _CITY[unit]
-    for i in range(count):
-        start = today + timedelta(days=rng.randint(-10, 5))
-        yield _rid(f"otv:{unit}", i), {
-            "address": f"{rng.randint(1, 120)} {rng.choice(_STREETS[unit])}", "city": city,
-            "lat": round(lat0 + rng.uniform(-0.012, 0.012), 6), "lon": round(lon0 + rng.uniform(-0.015, 0.015), 6),
-            "owner": f"{rng.choice(_FIRST)} {rng.choice(_LAST)}",
-            "phone": "06 " + " ".join(f"{rng.randint(0, 99):02d}" for _ in range(4)),
-            "away_from": start.isoformat(), "away_until": (start + timedelta(days=rng.randint(7, 28))).isoformat(),
-            "alarm": rng.random() < 0.4, "key_holder": rng.random() < 0.5,
-            "notes": rng.choice(("", "chien dans le jardin", "volets roulants programmés", "voisin présent le soir",
-                                 "véhicule au garage")),
-        }
-
-
 Progress = Callable[[str, int, int], None]
 
 
@@ -99,17 +61,15 @@ def seed(hq: Headquarters, progress: Progress | None = None) -> dict[str, Any]:
         report["officers_added" if added else "officers_existing"].append(o.service_number)
     tick("agents", len(OFFICERS), len(OFFICERS))
 
-    units = {u["name"]: u["id"] for u in hq.list_units()}
-    today = date.today()
-    batches: list[tuple[str, list[tuple[str, dict[str, Any] | None, str]]]] = []
-    for unit, count in (("BTA Menton", 24), ("BTA Beausoleil", 12)):
-        homes = [(rid, payload, f"u:{units[unit]}") for rid, payload in watch_registrations(unit, count, today)]
-        batches.append(("holiday_watch.registrations", homes))
-    total = sum(len(b) for _, b in batches)
-    done = 0
-    for collection, items in batches:
-        tick("enregistrements", done, total)
-        report["records_written"] += hq.put_hq_records(collection, items)
-        done += len(items)
-    tick("enregistrements", total, total)
+    # Holiday watch: the demo unit's area and homes at real buildings of the demo towns.
+    from neo.hq.watch.seed import LEGACY_IDS, seed_demo_watch
+
+    gone = hq.db.read(lambda c: sync_sql.records_get(c, {("holiday_watch.registrations", rid) for rid in LEGACY_IDS}))
+    stale = [(rid, None, row["audience"]) for (_c, rid), row in gone.items() if not row["tombstone"]]
+    if stale:  # homes of an older demo, in a shape the module does not read: off the tablets
+        hq.put_hq_records("holiday_watch.registrations", stale, tombstone=True)
+    report["holiday_watch"] = seed_demo_watch(hq, lambda text: print(text, file=sys.stderr, flush=True))
+    report["records_written"] += len(stale) + int(report["holiday_watch"].get("written", 0))
+    homes = int(report["holiday_watch"].get("homes", 0))
+    tick("domiciles", homes, homes)
     return report

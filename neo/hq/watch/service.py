@@ -316,14 +316,16 @@ class WatchService:
 
     def register_many(self, items: Sequence[tuple[int, RegistrationIn]], *, source: str,
                       fallback_unit_id: int | None = None, today: date | None = None,
-                      check_dates: bool = True) -> list[dict[str, Any]]:
-        """Write registrations (all or nothing): ``[(line, registration)]`` -> ``[{id, unit, line}]``.
-        Raises :class:`_Failed` with the lines refused."""
+                      check_dates: bool = True) -> dict[str, Any]:
+        """Write registrations (all or nothing): ``[(line, registration)]`` ->
+        ``{"registered": [{id, unit, line, created}], "written": records written}`` (records
+        unchanged are not written again). Raises :class:`_Failed` with the lines refused."""
         today = today or date.today()
         prepared = self.db.read(lambda c: self._prepare(c, items, source=source, fallback_unit_id=fallback_unit_id,
                                                         today=today, check_dates=check_dates))
-        self._write(prepared)
-        return [{"id": p.id, "unit": p.payload["unit"], "line": p.line, "created": not p.existed} for p in prepared]
+        written = self._write(prepared)
+        return {"registered": [{"id": p.id, "unit": p.payload["unit"], "line": p.line, "created": not p.existed}
+                               for p in prepared], "written": written}
 
     def register(self, registration: RegistrationIn, *, source: str, fallback_unit_id: int | None = None,
                  today: date | None = None) -> dict[str, Any]:
@@ -333,7 +335,7 @@ class WatchService:
         except _Failed as exc:
             raise Rejected(tr("Inscription refusée : {why}", why=exc.errors[0].message),
                            code="registration_invalid") from None
-        return {k: v for k, v in done[0].items() if k != "line"}
+        return {k: v for k, v in done["registered"][0].items() if k != "line"}
 
     def register_from_device(self, device: Device, officer: str, registration: RegistrationIn) -> dict[str, Any]:
         """A registration taken at a unit's desk on a tablet: the officer must be of the
