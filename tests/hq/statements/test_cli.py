@@ -129,3 +129,13 @@ def test_bad_arguments(capsys: pytest.CaptureFixture[str], live: LiveHQ) -> None
     with pytest.raises(SystemExit):
         main(["statements", "list", "--status", "perdue"])
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("../../etc/passwd", "etc_passwd"), ("..", "fallback"), (None, "fallback"), (".hidden", "hidden"),
+    ("Déposition 1.pdf", "Déposition 1.pdf"), ("a\\b:c*?.png", "a_b_c_.png"), ("x" * 300, "x" * 100),
+])
+def test_exported_file_names_stay_in_their_directory(name: str | None, expected: str) -> None:
+    from neo.hq.statements.service import safe_name
+
+    assert safe_name(name, "fallback") == expected
