@@ -22,7 +22,8 @@ once per zoom for the whole map (straight stretches of a street long enough for 
 name, no two labels overlapping, the same name not repeated too close), so a name that
 crosses a tile edge is drawn in both tiles and matches. Tiles are rendered by worker
 processes; the package is written in tile order, so the same extract and options give
-the same file, byte for byte. It is written to ``FILE.part`` and renamed when complete.
+the same file, byte for byte. It is written to a temporary file beside ``FILE`` and
+renamed when complete.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import math
 import multiprocessing
 import os
 import sqlite3
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -747,8 +749,9 @@ def build(pbf: Path | str, out: Path | str, *, bbox: BBox | None = None, zooms: 
     addresses = resolved_addresses(data, render_box)
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    part = out.with_name(out.name + ".part")
-    part.unlink(missing_ok=True)
+    fd, part_name = tempfile.mkstemp(prefix=f".{out.name}-", suffix=".part", dir=out.parent)
+    os.close(fd)
+    part = Path(part_name)
     conn = sqlite3.connect(part)
     unique = 0
     try:

@@ -21,6 +21,8 @@ import math
 import sqlite3
 from dataclasses import dataclass
 
+from shapely.geometry import LineString, box
+
 from neo.hq.watch.osm import BBox, OsmData, Road, is_drivable
 
 DEFAULT_SPEED_KMH: dict[str, float] = {
@@ -73,11 +75,11 @@ def build_graph(data: OsmData, bbox: BBox | None = None) -> RoadGraph:
     """The directed road graph of the drivable roads (those touching ``bbox``, kept whole)."""
     nodes: dict[int, tuple[float, float]] = {}
     edges: list[Edge] = []
+    frame = box(*bbox) if bbox is not None else None
     for road in sorted(data.roads, key=lambda r: r.way_id):
         if not is_drivable(road):
             continue
-        if bbox is not None and not any(bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3]
-                                        for lon, lat in road.coords):
+        if frame is not None and not frame.intersects(LineString(road.coords)):
             continue
         speed = _speed(road)
         for node_id, (lon, lat) in zip(road.node_ids, road.coords, strict=True):
