@@ -352,11 +352,152 @@ def shoot_lookup(out: Path, suffix: str, lang: str, root: Path) -> None:
         hq.stop()
 
 
+# -- statements ----------------------------------------------------------------------------------
+
+
+def signature_strokes(seed: int) -> list[list[tuple[float, float]]]:
+    """A handwritten-looking signature (a loop, a wave, an underline) for the pads."""
+    import math
+
+    loop = [(90 + 38 * math.cos(t / 9) + t * 0.9, 120 - 48 * math.sin(t / 9)) for t in range(0, 70)]
+    wave = [(150 + t * 5.2, 128 - 26 * math.sin(t / (3.2 + seed * 0.4)) * (1 - t / 110)) for t in range(0, 90)]
+    line = [(110 + t * 7, 172 + 4 * math.sin(t / 5)) for t in range(0, 60)]
+    return [loop, wave, line]
+
+
+def signature_png(seed: int) -> bytes:
+    from neo.modules.statements.ui.signature import SignaturePad
+
+    pad = SignaturePad()
+    pad.resize(640, 240)
+    pad.draw(signature_strokes(seed))
+    png = pad.png()
+    pad.deleteLater()
+    assert png is not None
+    return png
+
+
+def sealed_statement(service: Any, template: str, identity: dict[str, Any], values: dict[str, Any]) -> str:
+    """A statement filled and signed through the service (the list needs a few)."""
+    draft = service.new_draft(template, identity)
+    for path, value in values.items():
+        service.update(draft, path, value)
+    service.set_signature(draft, "declarant", signature_png(1))
+    service.set_signature(draft, "officer", signature_png(2))
+    return service.sign(draft)
+
+
+def shoot_statements(out: Path, suffix: str, lang: str, root: Path) -> None:
+    """Statements on an enrolled tablet with a real HQ: the list with sealed statements in
+    their states (one received by HQ, its seal verified), the form of a complaint, the
+    signature pads, and a PDF page."""
+    from datetime import datetime, timedelta
+
+    from neo.modules.statements.ui.page import render_first_page
+
+    hq = LiveHQ(HQConfig(data_dir=root / "hq-statements")).start()
+    try:
+        hq.hq.add_unit(OFFICER.unit)
+        hq.hq.add_officer(OFFICER.service_number, OFFICER.name, OFFICER.unit, PIN, role="supervisor")
+        data_dir = root / "statements-device"
+        data_dir.mkdir()
+        window = make_window(data_dir, "day", LANDSCAPE, lang)
+        window.enrol_screen.code.setText(hq.enrolment_code(OFFICER.unit))
+        window.enrol_screen.device_name.setText("Tablette BTA Menton 2")
+        window.enrol_screen.submit()
+        pump(lambda: window.enrol_screen is None and window.current_screen() is window.unlock_screen, timeout=60)
+        unlock(window)
+        pump(lambda: synced(window), timeout=60)
+        window.open_module("statements")
+        page = window.view.module_pages["statements"].page
+        pump(lambda: len(page.home.template_cards) == 5)
+        service = page.service
+        yesterday = datetime.now().astimezone().replace(second=0, microsecond=0) - timedelta(days=1)
+        where = {"address": "12 avenue de Verdun, 06500 Menton",
+                 "position": {"lat": 43.775412, "lon": 7.497531, "accuracy": 8.0}}
+        first = sealed_statement(service, "perte_documents", {"surname": "Rossi", "given_names": "Giulia"}, {
+            "details.documents_lost": ["cni"],
+            "facts.when": {"from": (yesterday - timedelta(hours=5)).isoformat(), "to": yesterday.isoformat()},
+            "narrative": "J'ai perdu mon portefeuille entre la gare et le marché."})
+        window.view.sync_now()
+        pump(lambda: not window.view.sync.running, timeout=60)
+        sealed_statement(service, "main_courante", {"surname": "Bernard", "given_names": "Luc"}, {
+            "details.subject": "voisinage",
+            "facts.when": yesterday.isoformat(), "facts.where": where,
+            "narrative": "Le voisin du dessus fait du bruit chaque nuit depuis une semaine."})
+        service.new_draft("audition_temoin", {"surname": "Moreau", "given_names": "Inès"})
+        page.show_home()
+        pump(lambda: len(page.home.statement_rows) == 2 and page.home.statement_rows[-1].summary.id == first)
+        save(window, out / f"statement-list{suffix}.png")
+
+        # The form of a complaint against a person unknown, on its "Faits" step.
+        card = next(c for c in page.home.template_cards if c.template.id == "plainte_x")
+        card.sig_tapped.emit()
+        pump(lambda: page.stack.currentWidget() is page.form and page.form.settled())
+        form = page.form
+        identity = form.steps[0].parties.cards[0].identity
+        identity.editors["surname"].edit.setText("Dupont")
+        identity.editors["given_names"].edit.setText("Jean")
+        faits = next(i for i, st in enumerate(form.steps) if st.section is not None and st.section.id == "faits")
+        form.go(faits)
+        editors = {e.path: e for e in form.steps[faits].editors}
+        when = editors["facts.when"]
+        when.span_chip.click()
+        when.start.set_moment((yesterday.replace(hour=22, minute=0)), emit=True)
+        when.end.set_moment((yesterday.replace(hour=7, minute=30) + timedelta(days=1)), emit=True)
+        editors["facts.where"].address.setText("12 avenue de Verdun, 06500 Menton")
+        editors["facts.where"].position.set_position(where["position"], emit=True)
+        offences = editors["facts.offences"]
+        offences.query.setText("cambriolage")
+        pump(lambda: len(offences.result_rows) > 0)
+        offences.add(offences.result_rows[0].offence)
+        offences.query.setText("dégradation")
+        pump(lambda: len(offences.result_rows) > 0)
+        pump(lambda: form.settled())
+        form.go(faits)
+        form.pages.currentWidget().verticalScrollBar().setValue(310)  # the place, the offences found by a word
+        save(window, out / f"statement-form{suffix}.png")
+
+        # The signatures: the declarant has signed, the officer is signing.
+        offences.query.clear()
+        recit = next(i for i, st in enumerate(form.steps) if st.section is not None and st.section.id == "recit")
+        form.steps[recit].editors[0].edit.setPlainText(
+            "En rentrant ce matin vers 7 h 30, j'ai trouvé la porte d'entrée fracturée. Mon ordinateur portable "
+            "et des bijoux ont disparu.")
+        sign_step = len(form.steps) - 1
+        form.go(sign_step)
+        pump(lambda: form.settled())
+        form.signatures["declarant"].pad.draw(signature_strokes(1))
+        officer = form.signatures["officer"].pad
+        strokes = signature_strokes(2)
+        officer.draw(strokes[:2])
+        pump(lambda: form.settled())
+        form.pages.currentWidget().verticalScrollBar().setValue(110)  # both pads in view
+        save(window, out / f"statement-signature{suffix}.png")
+
+        # A sealed statement's PDF: the page in the app, and the first page itself.
+        page.open_statement(first)
+        pump(lambda: page.stack.currentWidget() is page.statement_view)
+        page.show_pdf()
+        pump(lambda: page.pdf_view.data is not None, timeout=60)
+        save(window, out / f"statement-pdf-view{suffix}.png")
+        image, _pages = render_first_page(page.pdf_view.data, 1000)
+        assert image is not None
+        path = out / f"statement-pdf{suffix}.png"
+        if not image.save(str(path)):
+            raise OSError(f"could not write {path}")
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+        close(window)
+    finally:
+        hq.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--lang", default="fr", choices=["fr", "en"])
-    parser.add_argument("--only", choices=["shell", "lookup"], help="only the shell's or only the lookup's screens")
+    parser.add_argument("--only", choices=["shell", "lookup", "statements"],
+                        help="only the shell's, the lookup's or the statements' screens")
     args = parser.parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -368,14 +509,16 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="neo-shots-") as tmp:
         root = Path(tmp)
-        if args.only != "lookup":
+        if args.only in (None, "shell"):
             hq = start_hq(root)
             try:
                 shoot(out, suffix, args.lang, root, hq)
             finally:
                 hq.stop()
-        if args.only != "shell":
+        if args.only in (None, "lookup"):
             shoot_lookup(out, suffix, args.lang, root)
+        if args.only in (None, "statements"):
+            shoot_statements(out, suffix, args.lang, root)
     wait_for_tasks()
     collector.stop()
     return 0

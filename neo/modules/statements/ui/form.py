@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 NARROW_WIDTH = 1000  # below this (portrait), the steps go in rows above the page
 STRIP_WIDTH = 290  # the column of steps in landscape
+STEP_HEIGHT = 54  # a step's button (touch: 48 px and more)
 
 
 @dataclass
@@ -100,7 +101,7 @@ class FormView(QWidget):
         # -- header --
         self.back_button = button("", None, name="FormBack")
         self.back_button.clicked.connect(self.sig_back)
-        self.title = label("", None, name="FormTitle", wrap=True)
+        self.title = label("", None, name="FormTitle")  # one line: a wrapped title kept a stale height
         self.saved = label("", "muted", name="SavedIndicator")
         self.saved.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         head = QHBoxLayout()
@@ -143,7 +144,9 @@ class FormView(QWidget):
         right.addLayout(foot)
         self.main = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.main.setSpacing(24)
-        self.main.addWidget(self.strip_box, 0)
+        self.strip_scroll = scroller(self.strip_box, "StepScroll")
+        self.strip_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.main.addWidget(self.strip_scroll, 0)
         self.main.addLayout(right, 1)
         box = QVBoxLayout(self)
         box.setContentsMargins(32, 14, 32, 12)
@@ -241,7 +244,7 @@ class FormView(QWidget):
                                 "ensuite. Une fois scellée, la déposition ne peut plus être modifiée : une erreur se "
                                 "corrige par une nouvelle version qui la référence."), "subtitle", wrap=True))
         self.signatures = {}
-        self.signature_row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.signature_row = QBoxLayout(QBoxLayout.Direction.TopToBottom)
         self.signature_row.setSpacing(16)
         sbox.addLayout(self.signature_row)
         for role in template.signatures:
@@ -311,20 +314,21 @@ class FormView(QWidget):
         self.main.setDirection(QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight)
         columns = min(n, 3) if narrow else 1
         if narrow:
-            self.strip_box.setMinimumWidth(0)
-            self.strip_box.setMaximumWidth(16777215)
+            self.strip_scroll.setMinimumWidth(0)
+            self.strip_scroll.setMaximumWidth(16777215)
+            rows = (n + columns - 1) // columns
+            self.strip_scroll.setFixedHeight(rows * STEP_HEIGHT + (rows - 1) * 8 + 2)
         else:
-            self.strip_box.setFixedWidth(STRIP_WIDTH)
+            self.strip_scroll.setFixedWidth(STRIP_WIDTH)
+            self.strip_scroll.setMinimumHeight(0)
+            self.strip_scroll.setMaximumHeight(16777215)
         for i, b in enumerate(self.step_buttons):
             self.strip.removeWidget(b)
             self.strip.addWidget(b, i // columns, i % columns)
         for c in range(max(n, 3)):
             self.strip.setColumnStretch(c, 1 if c < columns else 0)
         self.strip.setRowStretch(n, 0 if narrow else 1)
-        for sig_box in (self.signature_row,):
-            if sig_box is not None:
-                sig_box.setDirection(QBoxLayout.Direction.TopToBottom if narrow
-                                     else QBoxLayout.Direction.LeftToRight)
+
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)

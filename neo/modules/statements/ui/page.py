@@ -186,7 +186,8 @@ class HomeView(QWidget):
                                          "déposition : elle sera celle du déclarant.", who=who))
 
     def columns(self) -> int:
-        return 2 if self.width() < NARROW_WIDTH else 3
+        """Every template on one row in landscape (five shipped), two columns in portrait."""
+        return 2 if self.width() < NARROW_WIDTH else 5
 
     def set_templates(self, templates: list[Any], lang: str) -> None:
         clear_layout(self.cards)
@@ -201,7 +202,7 @@ class HomeView(QWidget):
         for i, c in enumerate(self.template_cards):
             self.cards.removeWidget(c)
             self.cards.addWidget(c, i // n, i % n)
-        for col in range(3):
+        for col in range(5):
             self.cards.setColumnStretch(col, 1 if col < n else 0)
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
@@ -492,7 +493,7 @@ class Page(QWidget):
                       time=local_time(d.updated_at))
             if d.corrects:
                 meta = tr("{meta} · correction", meta=meta)
-            row = ListRow("DraftRow", titles.get(d.template_id, d.title), meta, tr("Brouillon"), "")
+            row = ListRow("DraftRow", titles.get(d.template_id, d.title), meta, tr("Brouillon"), STATE_BADGES["draft"])
             row.draft = d
             delete = button(tr("Supprimer"), None, name="DeleteDraft")
             delete.setAccessibleName(tr("Supprimer le brouillon"))

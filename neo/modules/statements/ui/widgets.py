@@ -31,7 +31,8 @@ Tr = Callable[..., str]
 STYLE = """
 QLabel#FormTitle, QLabel#HomeTitle, QLabel#ReviewTitle { font-size: 26px; font-weight: bold; }
 QLabel#SavedIndicator { font-size: 16px; }
-QLabel#CardTitle, QLabel#RowTitle { font-size: 21px; font-weight: bold; }
+QLabel#CardTitle { font-size: 19px; font-weight: bold; }
+QLabel#RowTitle { font-size: 21px; font-weight: bold; }
 QLabel#CardText, QLabel#RowMeta { font-size: 16px; }
 QLabel#FieldError { font-size: 16px; padding: 6px 12px; }
 QLabel#SectionTitle { font-size: 23px; font-weight: bold; }
@@ -42,15 +43,15 @@ QLabel#SealHash { font-family: "DejaVu Sans Mono", "Liberation Mono", monospace;
 QLabel#LegalMention { font-size: 15px; }
 QPlainTextEdit#Narrative { font-size: 23px; }
 QPushButton[role="segment"][chip="choice"] { min-height: 56px; min-width: 90px; font-size: 18px; }
-QPushButton[role="segment"][chip="step"] { min-height: 54px; min-width: 100px; font-size: 17px; padding: 0 14px;
-                                           text-align: left; }
+QPushButton[role="segment"][chip="step"] { min-height: 50px; max-height: 50px; min-width: 100px; font-size: 17px;
+                                           padding: 0 14px; text-align: left; }
 QPushButton#PickerButton { text-align: left; font-size: 22px; font-weight: normal; min-height: 60px; }
 QPushButton#RemoveButton { min-width: 56px; min-height: 56px; padding: 0; font-size: 22px; }
 QPushButton#CalendarDay { min-width: 64px; min-height: 56px; padding: 0; font-size: 20px; }
 QPushButton#TimeStep { min-width: 72px; min-height: 64px; font-size: 26px; padding: 0; }
 QLabel#TimeValue { font-size: 40px; font-weight: bold; min-width: 90px; }
 QFrame#OffenceRow, QFrame#TemplateCard, QFrame#DraftRow, QFrame#StatementRow { min-height: 64px; }
-QFrame#TemplateCard { min-height: 150px; }
+QFrame#TemplateCard { min-height: 120px; }
 """
 
 _FRENCH_SPACE = re.compile(r" ([:;?!»])|(«) ")
@@ -244,7 +245,9 @@ def transparent(*widgets: QWidget) -> None:
         w.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
 
 
-STATE_BADGES: dict[str, str] = {"draft": "", "signed": "", "sent": "", "acknowledged": "active", "rejected": "failed"}
+# The badge's colour role ("discovered" is the theme's neutral badge, also inside cards).
+STATE_BADGES: dict[str, str] = {"draft": "discovered", "signed": "discovered", "sent": "discovered",
+                                "acknowledged": "active", "rejected": "failed"}
 
 
 def state_text(tr: Tr, state: str) -> str:
