@@ -509,7 +509,7 @@ class Page(QWidget):
             meta = tr("{who} · scellée le {time}", who=s.declarant or "—", time=local_time(s.signed_at))
             if s.corrects:
                 meta = tr("{meta} · corrige une version précédente", meta=meta)
-            note = tr("Motif du QG : {reason}", reason=s.reason) if s.state == "rejected" and s.reason else ""
+            note = s.reason or "" if s.state == "rejected" else ""  # HQ's reason, already worded for the officer
             row = ListRow("StatementRow", titles.get(s.template_id, s.title) or s.title, meta,
                           state_text(tr, s.state), STATE_BADGES.get(s.state, ""), note=note)
             row.summary = s
@@ -593,7 +593,7 @@ class Page(QWidget):
         view.title.setText(tr("{title} — {who}", title=title, who=who) if who else title)
         view.badge.setText(state_text(tr, statement.state))
         set_prop(view.badge, "state", STATE_BADGES.get(statement.state, ""))
-        view.reason.setText(tr("Refusée par le QG : {reason}", reason=statement.reason or ""))
+        view.reason.setText(statement.reason or state_text(tr, "rejected"))
         view.reason.setVisible(statement.state == "rejected")
         seal = payload.get("seal") or {}
         officer = payload.get("officer") or {}
