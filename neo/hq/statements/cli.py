@@ -21,6 +21,12 @@ def status_text(status: str) -> str:
     return texts.get(status, status)
 
 
+def verdict_text(verdict: str) -> str:
+    from neo.hq.statements.service import verdict_text as text
+
+    return text(verdict)
+
+
 def _cli() -> Any:
     from neo.hq import cli
 
@@ -103,7 +109,7 @@ def show_text(info: dict[str, Any]) -> list[str]:
                                 code=o.get("natinf") or "-"))
         for item in facts.get("items") or []:
             if isinstance(item, dict):
-                cents = item.get("value_eur")
+                cents = item.get("value_cents", item.get("value_eur"))
                 value = f"{cents / 100:.2f} €" if isinstance(cents, int) else "-"
                 lines.append(tr("  objet : {d} ({v})", d=item.get("description") or "-", v=value))
     if isinstance(p.get("narrative"), str) and p["narrative"]:
@@ -119,7 +125,7 @@ def show_text(info: dict[str, Any]) -> list[str]:
         lines.append(f"  - {f['name'] or '-'} ({f['media_type'] or '-'}, {f['size'] if f['size'] is not None else '?'} "
                      f"o) {f['sha256']} : {state}")
     lines.append(tr("Sceau : {c}, SHA-256 {sha}", c=v["canonical"] or "-", sha=v["sealed_sha256"] or "-"))
-    lines.append(tr("Vérification : {verdict}", verdict=tr("intègre") if v["ok"] else tr("NON INTÈGRE")))
+    lines.append(tr("Vérification : {verdict}", verdict=verdict_text(v["verdict"])))
     lines.extend("  " + tr("Problème : {p}", p=problem) for problem in v["problems"])
     return lines
 
@@ -133,7 +139,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     else:
         for line in show_text(info):
             cli._out(line)
-    return 0 if info["verification"]["ok"] else 2
+    return 2 if info["verification"]["verdict"] == "not_intact" else 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -144,8 +150,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         cli._dump(report)
     else:
         cli._out(tr("Déposition exportée dans {dir} ({n} fichiers).", dir=report["directory"], n=len(report["files"])))
-        cli._out(tr("Vérification : {verdict}", verdict=tr("intègre") if report["ok"] else tr("NON INTÈGRE")))
-    return 0 if report["ok"] else 2
+        cli._out(tr("Vérification : {verdict}", verdict=verdict_text(report["verification"]["verdict"])))
+    return 2 if report["verification"]["verdict"] == "not_intact" else 0
 
 
 def cmd_publish_template(args: argparse.Namespace) -> int:

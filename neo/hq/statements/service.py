@@ -77,6 +77,19 @@ def refusal_text(code: str) -> str:
     }[code]
 
 
+def seal_problems(codes: list[str]) -> list[str]:
+    """The problems :func:`neo.modules.statements.seal.verify` found, for a person."""
+    texts = {
+        "no_seal": tr("la déposition n'a pas de sceau"),
+        "canonical": tr("forme canonique inconnue, ou contenu qui n'en a pas"),
+        "hash_mismatch": tr("le contenu ne correspond pas à l'empreinte scellée"),
+        "wrong_key": tr("le sceau nomme une autre clé que celle de l'appareil"),
+        "bad_signature": tr("l'empreinte scellée n'est pas signée par la clé de l'appareil"),
+        "signature": tr("signature ou clé du sceau illisible"),
+    }
+    return [texts.get(code, code) for code in codes]
+
+
 def _problems(exc: ValidationError) -> list[str]:
     return [f"{'.'.join(str(p) for p in e.get('loc', ())) or '(root)'}: {e.get('msg')}" for e in exc.errors()[:10]]
 
@@ -97,15 +110,15 @@ def check_seal(payload: dict[str, Any], statement: ReceivedStatement, device_id:
     """The seal of an (already parsed) statement against the key HQ holds for ``device_id``."""
     if statement.seal.device_id != device_id:
         return Refusal("seal_key_mismatch", refusal_text("seal_key_mismatch"),
-                       {"problems": ["the seal names another device"]})
+                       {"problems": [tr("le sceau nomme un autre appareil")]})
     key = registered_key(device_row)
     if key is None:
         return Refusal("seal_key_mismatch", refusal_text("seal_key_mismatch"),
-                       {"problems": ["HQ holds no Ed25519 identity key for this device"]})
+                       {"problems": [tr("le QG ne détient pas de clé d'identité Ed25519 pour cet appareil")]})
     verdict = sealing.verify(payload, public_key=key)
     if verdict.ok:
         return None
-    detail = {"problems": list(verdict.problems), "codes": list(verdict.codes)}
+    detail = {"problems": seal_problems(list(verdict.codes)), "codes": list(verdict.codes)}
     codes = set(verdict.codes)
     if {"no_seal", "canonical"} & codes:
         return Refusal("record_invalid", refusal_text("record_invalid"), detail)
@@ -124,8 +137,8 @@ def files_state(conn: Connection, files: list[dict[str, Any]]) -> tuple[str, str
         if att is None or not att["complete"]:
             return st_sql.PENDING, None
         if f.get("size") is not None and att["size"] is not None and int(att["size"]) != int(f["size"]):
-            return st_sql.REJECTED_TAMPERED, (
-                f"file {f['sha256'][:12]}… is {att['size']} bytes, the seal says {f['size']}")
+            return st_sql.REJECTED_TAMPERED, tr("le fichier {sha}… fait {size} octets, le sceau dit {sealed}",
+                                                sha=f["sha256"][:12], size=att["size"], sealed=f["size"])
     return st_sql.VERIFIED, None
 
 
@@ -139,10 +152,11 @@ class StatementValidator(RecordValidator):
             return None, Refusal("record_invalid", refusal_text("record_invalid"), {"problems": _problems(exc)})
         if statement.id != mutation.record_id:
             return None, Refusal("record_invalid", refusal_text("record_invalid"),
-                                 {"problems": ["id: differs from the record id"]})
+                                 {"problems": [tr("l'identifiant de la déposition n'est pas celui de "
+                                                  "l'enregistrement")]})
         if statement.officer.service_number != mutation.officer:
             return None, Refusal("record_invalid", refusal_text("record_invalid"),
-                                 {"problems": ["officer.service_number: differs from the officer who sent it"]})
+                                 {"problems": [tr("l'agent de la déposition n'est pas celui qui l'envoie")]})
         return statement, None
 
     def check(self, conn: Connection, device: Device, mutation: protocol.Mutation) -> Refusal | None:
@@ -315,8 +329,10 @@ class StatementService:
         info = self.db.read(tx)
         info["verification"] = self._verify(info["id"], info["payload"], info["device"], info["files"])
         if info["status"] in st_sql.REJECTED:
-            info["verification"]["problems"].insert(0, f"refused on receipt ({info['reason_code']})")
+            info["verification"]["problems"].insert(0, tr("refusée à la réception ({code})",
+                                                          code=info["reason_code"]))
             info["verification"]["ok"] = False
+            info["verification"]["verdict"] = "not_intact"
         info["files"] = [self._file_view(f, info["verification"]) for f in info["files"]]
         device = info.pop("device")
         info["device_name"] = device["name"] if device else None
@@ -339,7 +355,7 @@ class StatementService:
         seal_ok = False
         computed = None
         if payload is None:
-            problems.append("HQ holds no payload for this statement")
+            problems.append(tr("le QG ne détient pas le contenu de cette déposition"))
         else:
             try:
                 computed = sealing.digest(payload)
@@ -352,7 +368,7 @@ class StatementService:
             else:
                 refusal = check_seal(payload, statement, statement.seal.device_id, device)
                 if device is None or statement.seal.device_id != device.get("id"):
-                    problems.append("the seal names a device HQ does not know")
+                    problems.append(tr("le sceau nomme un appareil inconnu du QG"))
                 elif refusal is not None:
                     problems.extend((refusal.detail or {}).get("problems", [refusal.code]))
                 else:
@@ -362,22 +378,27 @@ class StatementService:
         except (AttributeError, TypeError):
             sealed_files = set()
         checked = []
+        missing = 0
         for f in files:
             path = self.hq.blobs.object_path(f["sha256"])
             present = bool(f["complete"]) and path.is_file()
             hash_ok = _sha256_file(path) == f["sha256"] if present else None
             size_ok = None if not present or f["size"] is None else path.stat().st_size == int(f["size"])
             if not present:
-                problems.append(f"file {f['sha256'][:12]}… ({f['name'] or '-'}) has not arrived")
+                missing += 1
             elif not hash_ok:
-                problems.append(f"file {f['sha256'][:12]}… ({f['name'] or '-'}) does not match its hash")
+                problems.append(tr("le fichier {sha}… ({name}) ne correspond pas à son empreinte",
+                                   sha=f["sha256"][:12], name=f["name"] or "-"))
             elif size_ok is False:
-                problems.append(f"file {f['sha256'][:12]}… ({f['name'] or '-'}) is not the size sealed")
+                problems.append(tr("le fichier {sha}… ({name}) n'a pas la taille scellée", sha=f["sha256"][:12],
+                                   name=f["name"] or "-"))
             checked.append({"sha256": f["sha256"], "name": f["name"], "sealed": f["sha256"] in sealed_files,
                             "present": present, "hash_ok": hash_ok, "size_ok": size_ok})
         seal = (payload or {}).get("seal") if isinstance(payload, dict) else None
         return {
-            "statement_id": statement_id, "ok": seal_ok and not problems, "seal_ok": seal_ok,
+            "statement_id": statement_id, "ok": seal_ok and not problems and not missing,
+            "verdict": "not_intact" if not seal_ok or problems else "incomplete" if missing else "intact",
+            "seal_ok": seal_ok, "files_missing": missing,
             "canonical": seal.get("canonical") if isinstance(seal, dict) else None,
             "sealed_sha256": seal.get("sha256") if isinstance(seal, dict) else None, "computed_sha256": computed,
             "device_id": device["id"] if device else None,
@@ -520,6 +541,11 @@ def template_record_id(template_id: str, version: int) -> str:
     return str(uuid.uuid5(_RECORD_NS, f"statements.templates/{template_id}/{version}"))
 
 
+def verdict_text(verdict: str) -> str:
+    """``intact``, ``incomplete`` (files still to come) or ``not_intact``, for a person."""
+    return {"intact": tr("intègre"), "incomplete": tr("incomplète : fichiers attendus")}.get(verdict, tr("NON INTÈGRE"))
+
+
 def verification_text(info: dict[str, Any]) -> str:
     """The verification report for a person (French, as HQ's console)."""
     v = info["verification"]
@@ -542,5 +568,5 @@ def verification_text(info: dict[str, Any]) -> str:
         lines.append(tr("Fichier {sha} ({name}) : {state}", sha=f["sha256"], name=f["name"] or "-", state=state))
     for p in v["problems"]:
         lines.append(tr("Problème : {p}", p=p))
-    lines.append(tr("Résultat : {verdict}", verdict=tr("intègre") if v["ok"] else tr("NON INTÈGRE")))
+    lines.append(tr("Résultat : {verdict}", verdict=verdict_text(v["verdict"])))
     return "\n".join(lines) + "\n"

@@ -107,7 +107,7 @@ def statement(signer: Signer, *, photos: list[bytes] = (), narrative: str = "On 
             "where": {"address": "Place de la Gare, 06500 Menton",
                       "position": {"lat": 43.7747, "lon": 7.4975, "accuracy": 12.5}},
             "offences": [{"natinf": 7875, "label": "VOL"}],
-            "items": [{"description": "Vélo de ville bleu", "value_eur": 45000, "serial": "WTU123"}],
+            "items": [{"description": "Vélo de ville bleu", "value_cents": 45000, "serial": "WTU123"}],
         },
         "narrative": narrative,
         "attachments": attachments,

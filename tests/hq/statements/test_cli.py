@@ -117,8 +117,8 @@ def test_a_file_altered_at_hq_is_reported(capsys: pytest.CaptureFixture[str], li
     code, out, _ = run(capsys, live, "statements", "export", payload["id"], "--out", str(tmp_path))
     assert code == 2 and "NON INTÈGRE" in out
     report = json.loads((tmp_path / payload["id"] / "verification.json").read_text(encoding="utf-8"))
-    assert report["ok"] is False and report["seal_ok"] is True
-    assert any("does not match its hash" in p for p in report["problems"])
+    assert report["ok"] is False and report["seal_ok"] is True and report["verdict"] == "not_intact"
+    assert any("ne correspond pas à son empreinte" in p for p in report["problems"])
 
 
 def test_bad_arguments(capsys: pytest.CaptureFixture[str], live: LiveHQ) -> None:

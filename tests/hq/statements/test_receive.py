@@ -44,6 +44,7 @@ def test_a_valid_sealed_statement_is_verified_once_its_files_arrive(live: LiveHQ
     assert [f["name"] for f in info["files"]] == ["photo1.jpg", "photo2.jpg", "signature-declarant.png",
                                                    "signature-officer.png"]
     assert info["verification"]["seal_ok"] is True and info["verification"]["ok"] is False  # files missing
+    assert info["verification"]["verdict"] == "incomplete" and info["verification"]["files_missing"] == 4
     # The files arrive (the device uploads them after its push): the last one verifies it.
     for i, data in enumerate(pics + signature_files(signer)):
         signer.upload(data, "image/jpeg" if i < 2 else "image/png")
@@ -77,7 +78,7 @@ def _assert_refused(live: LiveHQ, signer: Signer, payload: dict, code: str, stat
     info = index(live, payload["id"])
     assert info["status"] == status and info["reason_code"] == code
     assert info["payload"] == payload  # kept as evidence
-    assert info["verification"]["ok"] is False
+    assert info["verification"]["ok"] is False and info["verification"]["verdict"] == "not_intact"
     return res
 
 
