@@ -406,7 +406,8 @@ class ChoiceField(FieldEditor):
         self.chips: dict[str, Any] = {}
         grid = QGridLayout()
         grid.setSpacing(10)
-        columns = 3 if len(choices) > 4 else max(1, len(choices))
+        longest = max((len(text) for _v, text in choices), default=0)
+        columns = (3 if longest <= 22 else 2) if len(choices) > 4 else max(1, len(choices))
         self.group = QButtonGroup(self)
         self.group.setExclusive(not multi)
         for i, (value, text) in enumerate(choices):
@@ -914,7 +915,7 @@ class ItemsField(FieldEditor):
 
 # -- identity -------------------------------------------------------------------------------
 
-DOCUMENT_KINDS = ("Carte nationale d'identité", "Passeport", "Titre de séjour", "Permis de conduire", "Autre")
+DOCUMENT_KINDS = ("Carte d'identité", "Passeport", "Titre de séjour", "Permis de conduire", "Autre")
 IDENTITY_MEMBERS = ("surname", "given_names", "birth_date", "birth_place", "nationality", "address", "phone")
 
 

@@ -312,7 +312,7 @@ class FormView(QWidget):
             return
         narrow = self.width() < NARROW_WIDTH
         self.main.setDirection(QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight)
-        columns = min(n, 3) if narrow else 1
+        columns = min(n, 2) if narrow else 1
         if narrow:
             self.strip_scroll.setMinimumWidth(0)
             self.strip_scroll.setMaximumWidth(16777215)
