@@ -2,6 +2,7 @@
 # and (for the postgres-marked tests) a PostgreSQL server on 127.0.0.1:5432.
 #
 #   make demo        set up and open the app with demo officers
+#   make basemap     fetch the demo's OpenStreetMap extract and build its basemap (once)
 #   make test        set up and run the whole test suite (headless)
 #   make lint        ruff + import-linter contracts
 #   make bench       every benchmark (JSON lines on stdout); BENCH=store.overhead for one
@@ -27,7 +28,7 @@ REPEATS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv test lint bench demo screenshots clean distclean
+.PHONY: help venv test lint bench demo basemap screenshots clean distclean
 
 help:
 	@echo "make demo | test | lint | bench [BENCH=name] | screenshots | venv | clean | distclean"
@@ -65,7 +66,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	@$(BIN)/python -m benchmarks.run $(if $(BENCH),--only $(BENCH)) $(if $(SIZE),--size $(SIZE)) $(if $(REPEATS),--repeats $(REPEATS))
 
-demo: $(STAMP)
+# The demo's basemap: the OpenStreetMap extract fetched once from PyPI (hash-checked) into
+# .cache/osm, the package built once into .cache/neo and handed to the demo HQ.
+basemap: $(STAMP)
+	$(BIN)/python -m neo.hq.cli basemap demo --install --data-dir .demo/hq
+
+demo: $(STAMP) basemap
 	$(BIN)/python -m neo.demo
 
 screenshots: $(STAMP)

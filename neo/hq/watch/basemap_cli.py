@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,30 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hq_data_dir(args: argparse.Namespace) -> Path:
+    from neo.hq.config import default_data_dir
+
+    return Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
+
+
+def install(package: Path, data_dir: Path) -> Path:
+    """Make ``package`` the basemap HQ serves from ``data_dir`` (``basemap.mbtiles``),
+    replaced in one step (a download in progress keeps reading the old file); nothing
+    is copied when it is already there."""
+    from neo.hq.watch import demo_osm
+    from neo.hq.watch.distribution import BASEMAP_FILE
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    target = data_dir / BASEMAP_FILE
+    if target.is_file() and target.stat().st_size == package.stat().st_size \
+            and demo_osm.sha256_file(target) == demo_osm.sha256_file(package):
+        return target
+    tmp = data_dir / f".{BASEMAP_FILE}.tmp"
+    shutil.copyfile(package, tmp)
+    os.replace(tmp, target)
+    return target
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from neo.hq.cli import ProgressBar
     from neo.hq.watch import basemap, demo_osm
@@ -68,6 +94,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
                                             progress=bar)
     finally:
         bar.close()
+    if args.install:
+        installed = install(path, _hq_data_dir(args))
+        if not args.json:
+            print(tr("Fond de carte distribué par le QG : {path}", path=installed), flush=True)
     meta = basemap.read_metadata(path)
     if args.json:
         print(json.dumps({"path": str(path), "size": path.stat().st_size, **meta}, indent=2, ensure_ascii=False))
@@ -90,8 +120,10 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser, as_json: argparse.Arg
     p.add_argument("--workers", type=int, metavar="N", help=tr("processus de rendu (défaut : un par cœur)"))
     p.add_argument("--name", help=tr("nom du fond de carte (défaut : celui du fichier)"))
     p.set_defaults(func=cmd_build)
-    p = basemap.add_parser("demo", parents=[as_json],
+    p = basemap.add_parser("demo", parents=[common, as_json],
                            help=tr("télécharger l'extrait de la démo et construire son fond de carte (une fois)"))
+    p.add_argument("--install", action="store_true",
+                   help=tr("le placer aussi dans le dossier du QG, qui le distribue aux tablettes"))
     p.add_argument("--cache", metavar="DOSSIER", help=tr("cache de l'extrait (défaut : .cache/osm du dépôt)"))
     p.add_argument("--out-dir", metavar="DOSSIER", help=tr("dossier du fond de carte (défaut : .cache/neo du dépôt)"))
     p.add_argument("--workers", type=int, metavar="N", help=tr("processus de rendu (défaut : un par cœur)"))
