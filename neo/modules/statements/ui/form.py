@@ -168,7 +168,12 @@ class FormView(QWidget):
         self.sign_button.setText(tr("Signer et sceller"))
         self._saved_text()
         if self.draft is not None and self.template is not None:
-            self.open(self.draft, self.template, keep_step=True)
+            if self.writer.busy():
+                self.retranslate_pending = True  # rebuilt from the draft once its writes are done
+            else:
+                self.open(self.draft, self.template, keep_step=True)
+
+    retranslate_pending = False
 
     def _saved_text(self) -> None:
         if self.writer.busy():
@@ -458,6 +463,9 @@ class FormView(QWidget):
         set_prop(self.saved, "role", "error")
 
     def _idle(self) -> None:
+        if self.retranslate_pending and self.draft is not None:
+            self.retranslate_pending = False
+            self.open(self.draft, self.template, keep_step=True)
         set_prop(self.saved, "role", "muted")
         self._saved_text()
         self.validate()

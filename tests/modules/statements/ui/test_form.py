@@ -460,3 +460,28 @@ def test_touch_targets_are_at_least_48_px(qtbot: Any, statements_ctx: Any, size:
         form.go(i)
         qtbot.wait(20)
         assert not _small_targets(page), f"step {i}"
+
+
+def test_the_screens_follow_the_language_live(qtbot: Any, page: Page) -> None:
+    from neo.i18n import set_language
+
+    form = new_draft(qtbot, page, "plainte_x")
+    form.steps[0].parties.cards[0].identity.editors["surname"].edit.setText("Dupont")
+    settle(qtbot, page)
+    set_language("en")
+    try:
+        page.retranslate()
+        assert form.next_button.text() == "Next ›" and form.back_button.text() == "‹ Statements"
+        assert plain(form.title) == page.service.template("plainte_x").title.en
+        assert [plain(b)[2:].split(". ", 1)[1] for b in form.step_buttons[-3:]] == [
+            "Photos and documents", "Review", "Signatures"]
+        identity = form.steps[0].parties.cards[0].identity
+        assert plain(identity.editors["surname"].caption) == "Surname *"
+        assert identity.editors["surname"].edit.text() == "Dupont"  # the draft, rebuilt in English
+        tap(qtbot, form.back_button)
+        qtbot.waitUntil(lambda: len(page.home.draft_rows) == 1, timeout=10000)
+        assert page.home.new_title.text() == "New statement"
+        assert plain(page.home.draft_rows[0].badge) == "Draft"
+    finally:
+        set_language("fr")
+        page.retranslate()
