@@ -485,3 +485,33 @@ def test_the_screens_follow_the_language_live(qtbot: Any, page: Page) -> None:
     finally:
         set_language("fr")
         page.retranslate()
+
+
+def test_the_pdf_of_a_sealed_statement_is_previewed_and_saved(qtbot: Any, page: Page, tmp_path: Any) -> None:
+    from tests.modules.statements.helpers import fill_complaint
+
+    service = page.service
+    draft = service.new_draft("plainte_x", {"surname": "Dupont", "given_names": "Zoé"})
+    fill_complaint(service, draft, photos=1)
+    statement_id = service.sign(draft)
+    page.show_home()
+    qtbot.waitUntil(lambda: len(page.home.statement_rows) == 1, timeout=10000)
+    tap(qtbot, page.home.statement_rows[0])
+    qtbot.waitUntil(lambda: page.stack.currentWidget() is page.statement_view, timeout=10000)
+    tap(qtbot, page.statement_view.pdf_button)
+    view = page.pdf_view
+    assert page.stack.currentWidget() is view
+    qtbot.waitUntil(lambda: view.data is not None, timeout=30000)
+    assert view.data.startswith(b"%PDF")
+    assert view.pages >= 1 and plain(view.info).startswith(f"Première page sur {view.pages}")
+    preview = view.preview.pixmap()
+    assert preview is not None and preview.width() == 760 and preview.height() > 1000  # A4, portrait
+    assert view.name.startswith("deposition-") and statement_id[:8] in view.name
+    target = tmp_path / "export" / "plainte"
+    target.parent.mkdir()
+    page.save_pdf(target)
+    qtbot.waitUntil(lambda: view.message.isVisible(), timeout=10000)
+    assert (tmp_path / "export" / "plainte.pdf").read_bytes() == view.data
+    assert plain(view.message) == f"PDF enregistré : {tmp_path / 'export' / 'plainte.pdf'}"
+    tap(qtbot, view.back_button)
+    assert page.stack.currentWidget() is page.statement_view
