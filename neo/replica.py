@@ -435,12 +435,13 @@ class Replica:
 
     # -- local writes -------------------------------------------------------------------
     def put(self, collection: str, record_id: str | None, payload: dict[str, Any], *,
-            officer: str | None = None) -> str:
-        """Create (``record_id`` None or new) or replace a record; returns its id."""
-        return self.put_many(collection, [(record_id, payload)], officer=officer)[0]
+            officer: str | None = None, priority: bool = False) -> str:
+        """Create (``record_id`` None or new) or replace a record; returns its id.
+        ``priority``: the next sync pushes it before anything else (files included)."""
+        return self.put_many(collection, [(record_id, payload)], officer=officer, priority=priority)[0]
 
     def put_many(self, collection: str, items: Iterable[tuple[str | None, dict[str, Any]]], *,
-                 officer: str | None = None) -> list[str]:
+                 officer: str | None = None, priority: bool = False) -> list[str]:
         """Several writes in one transaction (all or nothing); returns the record ids."""
         policy = self._writable(collection)
         who = self._officer(officer)
@@ -455,7 +456,8 @@ class Replica:
         prepared = [p if p[1] else (next(fresh), False, p[2]) for p in prepared]
         if not prepared:
             return []
-        self.store.write(lambda conn: self._write_tx(conn, collection, policy, who, prepared, tombstone=False))
+        self.store.write(lambda conn: self._write_tx(conn, collection, policy, who, prepared, tombstone=False,
+                                                     priority=priority))
         return [p[0] for p in prepared]
 
     def delete(self, collection: str, record_id: str, *, officer: str | None = None) -> None:
@@ -476,7 +478,7 @@ class Replica:
 
     def _write_tx(self, conn: Connection, collection: str, policy: Policy, officer: str,
                   items: Sequence[tuple[str, bool, str | None]], *, tombstone: bool,
-                  resolves: Sequence[int] = (), base_override: str | None = None) -> None:
+                  resolves: Sequence[int] = (), base_override: str | None = None, priority: bool = False) -> None:
         self._stamp_start(conn)
         given = [rid for rid, was_given, _ in items if was_given]
         existing = sync_sql.records_get_many(conn, collection, given) if given else {}
@@ -521,7 +523,7 @@ class Replica:
                 rowids[record_id] = next_rowid
                 next_rowid += 1
             outbox.append((seq, rowids[record_id], next(mutation_ids), collection, record_id, version, base,
-                           int(tombstone), text, officer, resolves_text, now))
+                           int(tombstone), text, officer, resolves_text, now, int(priority)))
             if rec is None and record_id not in current:
                 inserts.append((rowids[record_id], collection, record_id, version, self.device_id, officer,
                                 int(tombstone), text, "pending", seq, now))
@@ -731,9 +733,12 @@ class Replica:
 
     # -- push ------------------------------------------------------------------------------
     def claim_tx(self, conn: Connection, after_seq: int, limit: int,
-                 max_bytes: int = MAX_BATCH_BYTES) -> ClaimedBatch | None:
-        """(On the writer) the next batch after ``after_seq``: marks it sent, returns its body."""
-        rows = sync_sql.outbox_claim(conn, after_seq, limit)
+                 max_bytes: int = MAX_BATCH_BYTES, *, priority: bool = False) -> ClaimedBatch | None:
+        """(On the writer) the next batch after ``after_seq``: marks it sent, returns its body.
+        ``priority``: the entries written with priority instead (not a seq range; not
+        marked sent: if they do not get through, the ordinary push sends them again)."""
+        rows = (sync_sql.outbox_claim_priority(conn, limit) if priority
+                else sync_sql.outbox_claim(conn, after_seq, limit))
         if not rows:
             return None
         parts: list[str] = []
@@ -755,7 +760,7 @@ class Replica:
             seqs.append(int(seq))
             mids.append(mid)
         sent_upto = int(sync_sql.meta_get(conn, META_SENT_UPTO) or 0)
-        if seqs[-1] > sent_upto:
+        if seqs[-1] > sent_upto and not priority:
             sync_sql.meta_set(conn, META_SENT_UPTO, str(seqs[-1]))
         body = '{"mutations":[' + ",".join(parts) + "]}"
         return ClaimedBatch(seqs, mids, body.encode("utf-8"))
@@ -865,7 +870,10 @@ class Replica:
         if answers:  # rejected entries stay, with HQ's reason...
             sync_sql.outbox_answer(conn, answers)
         # ...every other entry of the batch was answered and leaves the outbox.
-        sync_sql.outbox_delete_range(conn, batch.first, batch.last)
+        if batch.last - batch.first + 1 == len(batch.seqs):
+            sync_sql.outbox_delete_range(conn, batch.first, batch.last)
+        else:  # a priority batch: other entries lie between its seqs
+            sync_sql.outbox_delete_pending(conn, batch.seqs)
         if max_seen:
             self._observe_tx(conn, max_seen)
         return tally

@@ -110,9 +110,11 @@ class SyncCollection:
         self.policy = policy
         self._officer = officer
 
-    def put(self, record_id: str | None, payload: dict[str, Any]) -> str:
-        """Create (``record_id`` None: a new UUID is made) or replace a record; returns its id."""
-        return self._replica.put(self.name, record_id, payload, officer=self._officer)
+    def put(self, record_id: str | None, payload: dict[str, Any], *, priority: bool = False) -> str:
+        """Create (``record_id`` None: a new UUID is made) or replace a record; returns its id.
+        ``priority`` (API 1.3): the next sync pushes it before anything else, files
+        included (an alarm, an anomaly); keep it for what HQ must see at once."""
+        return self._replica.put(self.name, record_id, payload, officer=self._officer, priority=priority)
 
     def put_many(self, items: list[tuple[str | None, dict[str, Any]]]) -> list[str]:
         """Several writes in one transaction (all or nothing)."""

@@ -83,4 +83,12 @@ SYNC_MIGRATIONS: list[Migration] = [
         );
         """,
     ),
+    Migration(
+        2,
+        "outbox priority (pushed before everything else, e.g. a holiday-watch anomaly)",
+        """
+        ALTER TABLE sync_outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX sync_outbox_priority ON sync_outbox(seq) WHERE priority > 0 AND state = 'pending';
+        """,
+    ),
 ]

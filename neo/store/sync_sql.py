@@ -227,10 +227,11 @@ def _outbox(row: Sequence[Any]) -> dict[str, Any]:
 
 def outbox_insert(conn: Connection, rows: Iterable[Sequence[Any]]) -> None:
     """Rows: (seq, record_rowid, mutation_id, collection, record_id, version, base_version,
-    tombstone, payload, officer, resolves, created_ms); state 'pending'."""
+    tombstone, payload, officer, resolves, created_ms, priority); state 'pending'."""
     conn.executemany(
         "INSERT INTO sync_outbox(seq, record_rowid, mutation_id, collection, record_id, version, base_version, "
-        "tombstone, payload, officer, resolves, state, created_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending',?)",
+        "tombstone, payload, officer, resolves, state, created_ms, priority) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,'pending',?,?)",
         rows,
     )
 
@@ -246,6 +247,21 @@ def outbox_claim(conn: Connection, after_seq: int, limit: int) -> list[tuple[Any
         f"SELECT {_WIRE_COLS} FROM sync_outbox WHERE seq > ? AND state = 'pending' ORDER BY seq LIMIT ?",
         (after_seq, limit),
     ).fetchall()
+
+
+def outbox_claim_priority(conn: Connection, limit: int) -> list[tuple[Any, ...]]:
+    """The outstanding entries written with priority, in order (``_WIRE_COLS``), with the
+    earlier outstanding entries of the same records (a version needs its base first)."""
+    return conn.execute(
+        f"SELECT {_WIRE_COLS} FROM sync_outbox WHERE state = 'pending' AND record_rowid IN "
+        "(SELECT record_rowid FROM sync_outbox WHERE priority > 0 AND state = 'pending') ORDER BY seq LIMIT ?",
+        (limit,),
+    ).fetchall()
+
+
+def outbox_delete_pending(conn: Connection, seqs: Iterable[int]) -> None:
+    """These entries, if still outstanding (a batch that is not a seq range: priority)."""
+    conn.executemany("DELETE FROM sync_outbox WHERE seq = ? AND state = 'pending'", [(s,) for s in seqs])
 
 
 def outbox_batch_records(conn: Connection, first_seq: int, last_seq: int) -> dict[int, dict[str, Any]]:

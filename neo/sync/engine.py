@@ -10,6 +10,9 @@ describe, and HQ's answers are idempotent, so the next run resumes.
 
 Order of a run:
 
+0. priority — entries written with priority (``put(..., priority=True)``: a holiday-watch
+   anomaly) are pushed first, before any file, so HQ sees them even when a long upload
+   follows; if they do not get through, step 2 sends them again (same mutation ids);
 1. attachments — files first, so a record never reaches HQ before the file it names;
 2. push — the outbox in batches (at most 1000 mutations, 7 MiB), in order; while HQ
    handles batch *k* the writer thread claims batch *k+1* and applies the answer of
@@ -51,7 +54,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int | None], None]
 META_AUDIT_ACKED = "audit_acked_seq"
-PHASES = ("attachments", "push", "pull", "conflicts", "audit", "roster")
+PHASES = ("priority", "attachments", "push", "pull", "conflicts", "audit", "roster")
 
 
 @dataclass
@@ -130,7 +133,8 @@ class SyncEngine:
             report = SyncReport(started_at=datetime.now(UTC).isoformat(timespec="seconds"))
             t0 = time.monotonic()
             steps: list[tuple[str, Callable[[SyncReport], None]]] = [
-                ("attachments", self._attachments), ("push", self._push), ("pull", self._pull),
+                ("priority", self._push_priority), ("attachments", self._attachments), ("push", self._push),
+                ("pull", self._pull),
                 ("conflicts", self._conflicts), ("audit", self._audit), ("roster", self._roster),
             ]
             audited = False
@@ -230,6 +234,21 @@ class SyncEngine:
                                                                  uploaded_ms=int(time.time() * 1000)))
 
     # == push ===============================================================================
+    def _push_priority(self, report: SyncReport) -> None:
+        """Push the entries written with priority, before any file or other entry."""
+        last: list[int] | None = None
+        while True:
+            batch = self.store.write(lambda c: self.replica.claim_tx(c, 0, self.batch, self.max_batch_bytes,
+                                                                     priority=True))
+            if batch is None or batch.seqs == last:  # nothing (left) to send, or nothing moved
+                return
+            last = batch.seqs
+            self._progress("push", 0, len(batch))
+            for part, raw, rejected in self._send(batch, *self.client.compress(batch.body)):
+                tally = self.store.write(lambda c, p=part, r=raw, j=rejected: self._apply_answer(c, p, r, j))
+                self._tally(report, tally)
+            report.pushed += len(batch)
+
     def _claim(self, after: int) -> Future[tuple[ClaimedBatch, bytes, bool] | None]:
         """(Queued on the writer) claim the batch after ``after`` and compress its body,
         ahead of sending it."""
