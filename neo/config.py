@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     theme: Literal["day", "night"] = "day"
     idle_lock_seconds: int = Field(default=300, ge=10, le=24 * 3600)
     fullscreen: bool = False
+    gps_source: str = ""  # NEO_GPS_SOURCE: "" the device's receiver, "off" none, else an NMEA log to replay (demo)
     unlock: UnlockPolicy = Field(default_factory=UnlockPolicy)
     kdf: KdfParams = Field(default_factory=KdfParams)
     lookup_kdf: LookupKdfParams = Field(default_factory=LookupKdfParams)

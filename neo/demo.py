@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from neo.config import Settings
 from neo.models import Officer
+from neo.resources import resource_path
 from neo.sync.errors import SyncError
 from neo.sync.transport import HqClient
 from neo.vault import Vault
@@ -191,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
             print("Premier déverrouillage d'un agent sur la tablette : le QG vérifie son code en ligne.")
         if args.no_gui:
             return 0
+        # the demo tablet's GPS replays a patrol car's drive through Beausoleil and Cap-d'Ail
+        os.environ.setdefault("NEO_GPS_SOURCE", str(resource_path("gps", "demo-patrol.nmea")))
         app = importlib.import_module("neo.ui.app")
         return int(app.run_app(data_dir))
     except DemoError as exc:

@@ -10,6 +10,8 @@ os.environ.setdefault("NEO_KDF__MEMORY_KIB", "256")
 os.environ.setdefault("NEO_KDF__TIME_COST", "1")
 os.environ.setdefault("NEO_LOOKUP_KDF__MEMORY_KIB", "64")
 os.environ.setdefault("NEO_LOOKUP_KDF__TIME_COST", "1")
+# The suite never uses the machine's own positioning (tests that need fixes replay an NMEA log).
+os.environ.setdefault("NEO_GPS_SOURCE", "off")
 
 from pathlib import Path
 

@@ -34,6 +34,7 @@ from neo.ui import theme
 from neo.ui.collector import GarbageCollector
 from neo.ui.enrol import EnrolScreen
 from neo.ui.home import HomeScreen, module_icon
+from neo.ui.position import create_position_source
 from neo.ui.qt import (
     QApplication,
     QCloseEvent,
@@ -497,6 +498,7 @@ class MainWindow(QMainWindow):
         self.sync_interval_ms = sync_interval_ms
         self.health_interval_ms = health_interval_ms
         self.status_model = StatusModel(self)
+        self.position_source = create_position_source(self.status_model, self.settings, self)  # runs while unlocked
         self.session: Session | None = None
         self.host: Any = None
         self.view: UnlockedView | None = None
@@ -623,7 +625,7 @@ class MainWindow(QMainWindow):
             else:
                 from neo.host import ModuleHost
 
-                host = ModuleHost(session, remote=self._remote(session))
+                host = ModuleHost(session, self.position_source, remote=self._remote(session))
             host.discover()
             host.start()
             return host, None
@@ -655,6 +657,7 @@ class MainWindow(QMainWindow):
             return
         self.session = session
         self.status_model.set_officer(session.officer.name, session.officer.service_number)
+        self.position_source.start()
         self.host, host_error = self._make_host(session)
         self.view = UnlockedView(self, session, self.host, host_error, self.sync_runner)
         self.view.sig_lock.connect(self.lock)
@@ -671,6 +674,7 @@ class MainWindow(QMainWindow):
     def lock(self) -> None:
         """Lock now: stop the modules, close the database, destroy everything that shows data."""
         self.idle_timer.stop()
+        self.position_source.stop()
         view, host, session = self.view, self.host, self.session
         self.view = self.host = self.session = None
         if view is not None:

@@ -7,12 +7,14 @@ binding bug then touches this file only (Anki's ``aqt.qt`` does the same).
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
+from PySide6 import QtCore, QtGui, QtPositioning, QtSvg, QtWidgets
 from PySide6.QtCore import (
     Property,
     QByteArray,
     QEasingCurve,
     QEvent,
+    QFile,
+    QIODevice,
     QObject,
     QPoint,
     QPropertyAnimation,
@@ -45,6 +47,7 @@ from PySide6.QtGui import (
     QRegularExpressionValidator,
     QResizeEvent,
 )
+from PySide6.QtPositioning import QGeoPositionInfo, QGeoPositionInfoSource, QNmeaPositionInfoSource
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -90,12 +93,16 @@ __all__ = [
     "QDialog",
     "QEasingCurve",
     "QEvent",
+    "QFile",
     "QFont",
     "QFontMetrics",
     "QFrame",
+    "QGeoPositionInfo",
+    "QGeoPositionInfoSource",
     "QGridLayout",
     "QGuiApplication",
     "QHBoxLayout",
+    "QIODevice",
     "QIcon",
     "QImage",
     "QKeyEvent",
@@ -104,6 +111,7 @@ __all__ = [
     "QLineEdit",
     "QMainWindow",
     "QMouseEvent",
+    "QNmeaPositionInfoSource",
     "QObject",
     "QPaintEvent",
     "QPainter",
@@ -134,6 +142,7 @@ __all__ = [
     "Qt",
     "QtCore",
     "QtGui",
+    "QtPositioning",
     "QtSvg",
     "QtWidgets",
     "Signal",

@@ -92,8 +92,7 @@ def test_zoom_range_and_bounds_fall_back_when_metadata_lacks_them(tmp_path: Path
         assert (pkg.minzoom, pkg.maxzoom) == (12, 13)
         assert pkg.bounds.west == -180
         assert pkg.attribution == DEFAULT_ATTRIBUTION
-        lat, lon, zoom = pkg.center
-        assert zoom == 13
+        assert pkg.center == (0.0, 0.0, 13)  # the middle of the world, the lowest zoom plus two (capped)
 
 
 def test_the_package_is_opened_read_only(package: MBTiles) -> None:
