@@ -53,7 +53,7 @@ from neo.hq.watch import roads as road_graph
 from neo.hq.watch.osm import BBox, OsmData, read_pbf, resolved_addresses
 from neo.i18n import tr
 
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 ATTRIBUTION = "© OpenStreetMap contributors"
 TILE = 256
 SS = 2
@@ -140,7 +140,8 @@ def road_width(highway: str, zoom: int) -> float:
     style = ROAD_STYLE.get(base)
     if style is None or zoom < style[3]:
         return 0.0
-    width = style[2] * (2.0 ** ((zoom - 16) * 0.75))
+    growth = 0.45 if style[4] == 0 else 0.75  # paths and steps widen slower than streets
+    width = style[2] * (2.0 ** ((zoom - 16) * growth))
     if highway in LINK_OF:
         width *= 0.7
     return max(width, 0.7)
@@ -806,6 +807,7 @@ def build(pbf: Path | str, out: Path | str, *, bbox: BBox | None = None, zooms: 
         part.unlink(missing_ok=True)
         raise
     conn.close()
+    os.chmod(part, 0o644)  # public data; mkstemp made it private
     os.replace(part, out)
     return BuildReport(out, len(tiles), unique, time.monotonic() - started, len(graph.nodes), len(graph.edges),
                        len(addresses), render_box, (zmin, zmax))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -153,3 +154,20 @@ def test_cli_build_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     not_pbf.write_bytes(b"not an extract")
     assert main(["basemap", "build", "--pbf", str(not_pbf), "--out", str(tmp_path / "x.mbtiles")]) == 1
     assert not (tmp_path / "x.mbtiles").exists()
+
+
+def test_the_demo_extract_is_checked(tmp_path: Path) -> None:
+    """A cached extract that does not match its pinned SHA-256 is taken again from the
+    (checked) sdist, never used as is."""
+    demo_pbf()
+    sdist = demo_osm.default_cache_dir() / "sdist" / demo_osm.SDIST_FILE
+    (tmp_path / "sdist").mkdir()
+    os.link(sdist, tmp_path / "sdist" / demo_osm.SDIST_FILE)
+    (tmp_path / demo_osm.PBF_FILE).write_bytes(b"tampered")
+    messages: list[str] = []
+    pbf = demo_osm.ensure_demo_pbf(tmp_path, say=messages.append)
+    assert pbf == tmp_path / demo_osm.PBF_FILE
+    assert demo_osm.sha256_file(pbf) == demo_osm.PBF_SHA256
+    assert messages and not list(tmp_path.glob("*.part"))
+    assert demo_osm.ensure_demo_pbf(tmp_path, say=messages.append) == pbf  # cached now: nothing said
+    assert len(messages) == 1

@@ -18,6 +18,7 @@ from neo.api.extensions import ExtensionRegistry
 from neo.api.hq import HqReachability
 from neo.hq.config import HQConfig
 from neo.hq.testing import LiveHQ
+from neo.hq.watch import basemap
 from neo.modules.holiday_watch import basemap_store
 from neo.sync.remote import HqRemote
 from tests.sync.conftest import Device, enrol, new_unit
@@ -75,7 +76,7 @@ def test_metadata_and_ranges(live: LiveHQ, device: Device) -> None:
         info = client.get(INFO).json()
         assert info["sha256"] == digest and info["size"] == len(data)
         assert info["name"] == "Beausoleil (tests)" and info["minzoom"] == 14 and info["maxzoom"] == 17
-        assert info["attribution"] == "© OpenStreetMap contributors" and info["version"].startswith("1-")
+        assert info["attribution"] == "© OpenStreetMap contributors" and info["version"].startswith(f"{basemap.RENDERER_VERSION}-")
 
         full = client.get(CONTENT, headers={"Accept-Encoding": "identity"})
         assert full.status_code == 200 and full.content == data
