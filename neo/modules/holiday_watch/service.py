@@ -228,6 +228,32 @@ class WatchService:
         self._graph_lock = threading.Lock()
         self._graph: tuple[Path, RoadGraph] | None = None
         self._basemap_lock = threading.Lock()
+        self._listeners: list[Callable[[str], None]] = []
+        self._listeners_lock = threading.Lock()
+
+    # -- change listeners ----------------------------------------------------------------------
+    def subscribe(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """``listener(what)`` after a change the page should show: ``"visit"`` (one was
+        logged), ``"round"``, ``"synced"`` (HQ was reached: new homes or visits may have
+        arrived), ``"basemap"``. Called on the thread that made the change."""
+        with self._listeners_lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._listeners_lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _notify(self, what: str) -> None:
+        with self._listeners_lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(what)
+            except Exception:
+                log.exception("a holiday watch listener failed")
 
     # -- settings ----------------------------------------------------------------------------
     def setting(self, key: str) -> float:
@@ -396,6 +422,7 @@ class WatchService:
             "distance_m": draft.distance_m, "distance_warning": draft.distance_warning, "photos": len(names)})
         visit = _visit(payload, visits.state(draft.id))
         assert visit is not None
+        self._notify("visit")
         return visit
 
     # -- the road graph and rounds ----------------------------------------------------------------
@@ -405,8 +432,12 @@ class WatchService:
     def ensure_basemap(self, progress: Callable[[int, int], None] | None = None) -> Path | None:
         """Fetch HQ's basemap when the tablet lacks it (blocks; raises ``HqUnavailable``)."""
         with self._basemap_lock:
+            before = basemap_store.basemap_path(self.ctx)
             installed = basemap_store.ensure_basemap(self.ctx, progress)
-        return installed.path if installed is not None else None
+        path = installed.path if installed is not None else None
+        if path != before:
+            self._notify("basemap")
+        return path
 
     def road_graph(self) -> RoadGraph:
         path = self.basemap_path()
@@ -480,6 +511,7 @@ class WatchService:
         self.ctx.sync.collection(ROUNDS).put(planned.id, _round_payload(planned, self.officer, unit))
         self.ctx.audit.log("round.planned", details={"round_id": planned.id, "stops": len(planned.stops),
                                                      "length_m": planned.length_m, "solver": planned.solver})
+        self._notify("round")
         return planned
 
     def last_round(self) -> PlannedRound | None:
@@ -564,10 +596,13 @@ class WatchService:
         except (HqRefused, ValueError, OSError) as exc:
             log.warning("basemap not fetched: %s", exc)
         self.purge_keys()
+        self._notify("synced")
 
     def close(self) -> None:
         with self._graph_lock:
             self._graph = None
+        with self._listeners_lock:
+            self._listeners.clear()
 
 
 # -- helpers ----------------------------------------------------------------------------------------

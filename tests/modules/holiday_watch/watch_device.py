@@ -44,11 +44,14 @@ def offset(dx_m: float, dy_m: float, lat0: float = LAT0, lon0: float = LON0) -> 
 
 def grid_package(path: Path, n: int = GRID, step_m: float = STEP_M) -> Path:
     """A basemap package holding a road grid (``n`` x ``n`` two-way streets, ``step_m``
-    apart, south-west corner at LAT0, LON0) and no tiles."""
+    apart, south-west corner at LAT0, LON0); added to the tiles of ``path`` if it holds
+    some, else a package without tiles."""
     conn = sqlite3.connect(path)
+    has_tiles = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'tiles'").fetchone()[0]
     conn.executescript(
-        "CREATE TABLE metadata (name TEXT, value TEXT);"
-        "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB);"
+        "CREATE TABLE IF NOT EXISTS metadata (name TEXT, value TEXT);"
+        "CREATE TABLE IF NOT EXISTS tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER,"
+        " tile_data BLOB);"
         "CREATE TABLE neo_road_nodes (id INTEGER PRIMARY KEY, lat REAL, lon REAL);"
         "CREATE TABLE neo_road_edges (src INTEGER, dst INTEGER, length_m REAL, speed_kmh REAL, highway TEXT,"
         " name TEXT);"
@@ -56,7 +59,8 @@ def grid_package(path: Path, n: int = GRID, step_m: float = STEP_M) -> Path:
     north, east = offset((n - 1) * step_m, (n - 1) * step_m)
     meta = {"name": "grid", "format": "png", "minzoom": "13", "maxzoom": "17",
             "bounds": f"{LON0},{LAT0},{east},{north}", "attribution": "© OpenStreetMap contributors"}
-    conn.executemany("INSERT INTO metadata VALUES (?, ?)", list(meta.items()))
+    if not has_tiles:
+        conn.executemany("INSERT INTO metadata VALUES (?, ?)", list(meta.items()))
     nodes = [(i * n + j, *offset(j * step_m, i * step_m)) for i in range(n) for j in range(n)]
     conn.executemany("INSERT INTO neo_road_nodes VALUES (?, ?, ?)", nodes)
     edges = []
@@ -152,6 +156,8 @@ class FakeWatchRemote(RemoteTransport):
 
     online: bool = True
     keys: dict[str, tuple[bytes, str | None, str]] = field(default_factory=dict)  # id -> key, access, valid_until
+    basemap: bytes | None = None  # the package HQ serves (None: HQ has none)
+    gate: threading.Event | None = None  # set: a download waits on it half-way
     calls: list[tuple[str, str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -170,7 +176,30 @@ class FakeWatchRemote(RemoteTransport):
             key, access, valid_until = found
             return HqResponse(200, {"registration_id": m.group(1), "access": access,
                                     "key": base64.b64encode(key).decode(), "valid_until": valid_until})
-        raise HqRefused("not_found", "no such route", {"code": "no_basemap"}, status=404)
+        if path == "/api/v1/m/holiday_watch/basemap" and method == "GET":
+            if self.basemap is None:
+                raise HqRefused("not_found", "Pas de fond de carte.", {"code": "no_basemap"}, status=404)
+            return HqResponse(200, {"sha256": hashlib.sha256(self.basemap).hexdigest(), "name": "test",
+                                    "size": len(self.basemap), "version": "1"})
+        raise HqRefused("not_found", "no such route", {"code": "not_found"}, status=404)
+
+    def download(self, path: str, part: Path, *, if_range: str | None = None,
+                 progress: Any = None) -> str | None:
+        with self.lock:
+            self.calls.append(("DOWNLOAD", path, None))
+        if not self.online or self.basemap is None:
+            raise HqUnavailable("network", "HQ unreachable", {"code": "connect"})
+        data, half = self.basemap, len(self.basemap) // 2
+        part.write_bytes(data[:half])
+        if progress is not None:
+            progress(half, len(data))
+        if self.gate is not None:
+            self.gate.wait(30)
+        with part.open("ab") as fh:
+            fh.write(data[half:])
+        if progress is not None:
+            progress(len(data), len(data))
+        return None
 
 
 def start_host(session: Any, remote: RemoteTransport | None, position: Any = None) -> ModuleHost:
