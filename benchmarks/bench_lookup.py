@@ -22,8 +22,8 @@
     generator gives them about 1.1 million identity documents, 610,000 driving licences
     and 570,000 vehicles). Seeding is slow (about 10 minutes per backend at 1M), so the
     seeded databases are cached: SQLite files under ``.bench-cache/`` and PostgreSQL
-    databases named ``neo_bench_lookup_<seed>_<persons>_<revision>``, keyed by seed,
-    size and schema revision; progress goes to stderr. For a quick run:
+    databases named ``neo_bench_lookup_<seed>_<persons>_<key rules>_<index revision>``,
+    keyed by seed, size and the index's schema version; progress goes to stderr. For a quick run:
     ``NEO_BENCH_LOOKUP_PERSONS=100000 make bench BENCH=lookup.latency``.
 """
 
@@ -48,6 +48,7 @@ SEED = 20261128
 PIN = "482913"
 PG_SERVER = os.environ.get("NEO_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 CACHE = Path(__file__).resolve().parent.parent / ".bench-cache"
+INDEX_REVISION = "0004"  # the migration that made the name index (bump when the index changes)
 KINDS = {"name": "name+birth_date", "plate": "plate", "document": "document"}
 
 
@@ -55,15 +56,12 @@ def _log(msg: str) -> None:
     print(f"  lookup: {msg}", file=sys.stderr, flush=True)
 
 
-def _head() -> str:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
+def _schema_version() -> str:
+    """What the cached databases depend on: the key rules and the name index's migration.
+    A newer migration elsewhere in HQ does not invalidate them (HQ migrates them on start)."""
+    from neo.modules.lookup.match import KEY_VERSION
 
-    from neo.hq.storage.db import MIGRATIONS_DIR
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return str(ScriptDirectory.from_config(cfg).get_current_head())
+    return f"{KEY_VERSION}_{INDEX_REVISION}"
 
 
 def _pg_alive() -> bool:
@@ -81,7 +79,7 @@ def _seeded(backend: str, persons: int) -> str:
     from neo.hq import reference
     from neo.hq.storage import Database
 
-    name = f"neo_bench_lookup_{SEED}_{persons}_{_head()}"
+    name = f"neo_bench_lookup_{SEED}_{persons}_{_schema_version()}"
     if backend == "sqlite":
         CACHE.mkdir(exist_ok=True)
         path = CACHE / f"{name}.db"

@@ -427,12 +427,17 @@ class _PersonSearch:
         if years:
             tiers.append(lambda: lookup_sql.names_by_phonetic(
                 self.conn, given_keys=sorted(self.given_keys), years=years, files=self.files, limit=_PHONETIC_LIMIT))
-        tiers.append(lambda: lookup_sql.names_fuzzy(self.conn, self.core, years=years, files=self.files,
-                                                    limit=_FUZZY_LIMIT))
+        fuzzy = lambda: lookup_sql.names_fuzzy(self.conn, self.core, years=years, files=self.files,  # noqa: E731
+                                               limit=_FUZZY_LIMIT)
         for tier in tiers:
             self._score(tier())
             if self.best >= STRONG:
-                break
+                return self.scored
+        # The fuzzy index is the expensive tier (a million-row trigram search on SQLite):
+        # skipped when a full birth date was typed and someone born that day was scored,
+        # since the person, if on file with that date, was among them.
+        if not (self.full_dates and self.scored):
+            self._score(fuzzy())
         return self.scored
 
     def _score(self, rows: list[dict[str, Any]]) -> None:
