@@ -29,6 +29,7 @@ os.environ.setdefault("NEO_LOOKUP_KDF__TIME_COST", "1")
 os.environ.setdefault("NEO_HQ_ARGON2_MEMORY_KIB", "256")
 os.environ.setdefault("NEO_HQ_ARGON2_TIME_COST", "1")
 os.environ.setdefault("NEO_HQ_ARGON2_PARALLELISM", "1")
+os.environ.setdefault("NEO_GPS_SOURCE", "off")  # the holiday watch's shots place the patrol themselves
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -103,10 +104,12 @@ def unlock(window: MainWindow) -> None:
 
 
 def make_window(data_dir: Path, theme: str, size: tuple[int, int], lang: str = "fr",
-                runner: SyncRunner | None = None) -> MainWindow:
+                runner: SyncRunner | None = None, gps_source: str | None = None) -> MainWindow:
     settings = Settings.load(data_dir)
     settings.theme = theme  # type: ignore[assignment]
     settings.language = lang  # type: ignore[assignment]
+    if gps_source is not None:
+        settings.gps_source = gps_source
     window = MainWindow(data_dir, settings, sync_runner=runner or EngineRunner(timeout=10.0))
     window.resize(*size)
     window.show()
@@ -492,12 +495,128 @@ def shoot_statements(out: Path, suffix: str, lang: str, root: Path) -> None:
         hq.stop()
 
 
+# -- the holiday watch ------------------------------------------------------------------------------
+
+
+def static_nmea(path: Path, lat: float, lon: float, heading: float, seconds: int = 20) -> Path:
+    """An NMEA log (GGA and RMC, one fix a second) of a patrol car standing at lat, lon."""
+
+    def sentence(body: str) -> str:
+        checksum = 0
+        for ch in body:
+            checksum ^= ord(ch)
+        return f"${body}*{checksum:02X}"
+
+    def dm(value: float, width: int) -> str:
+        degrees = int(abs(value))
+        return f"{degrees:0{width}d}{(abs(value) - degrees) * 60:07.4f}"
+
+    lines = []
+    for t in range(seconds):
+        stamp = f"0700{t:02d}.00"
+        where = f"{dm(lat, 2)},N,{dm(lon, 3)},E"
+        lines.append(sentence(f"GPGGA,{stamp},{where},1,09,0.9,60.0,M,48.9,M,,"))
+        lines.append(sentence(f"GPRMC,{stamp},A,{where},0.0,{heading:.1f},150725,,,A"))
+    path.write_text("\n".join(lines) + "\n", encoding="ascii")
+    return path
+
+
+def shoot_watch(out: Path, suffix: str, lang: str, root: Path) -> None:
+    """The holiday watch on an enrolled tablet: HQ serves the demo basemap and holds the demo
+    homes (real buildings of the demo towns); the tablet downloads the map, pulls the homes,
+    some visited earlier; the patrol stands in Beausoleil. The map with a planned round, a
+    home's card, and the visit form with an anomaly and a photo."""
+    from datetime import UTC, datetime, timedelta
+
+    from neo.hq.watch.demo_osm import ensure_demo_basemap
+    from neo.hq.watch.seed import seed_demo_watch
+    from neo.models import Position
+    from neo.modules.holiday_watch.routing import haversine_m
+    from neo.modules.holiday_watch.service import CHECK_KEYS, VisitDraft
+    from neo.ui.qt import QColor, QImage, QPainter
+
+    basemap = ensure_demo_basemap(say=lambda *_: None)
+    hq = LiveHQ(HQConfig(data_dir=root / "hq-watch", basemap_path=basemap)).start()
+    try:
+        hq.hq.add_unit(OFFICER.unit)
+        hq.hq.add_officer(OFFICER.service_number, OFFICER.name, OFFICER.unit, PIN, role="supervisor")
+        seed_demo_watch(hq.hq, lambda *_: None)
+        data_dir = root / "watch-device"
+        data_dir.mkdir()
+        window = make_window(data_dir, "day", LANDSCAPE, lang)
+        window.enrol_screen.code.setText(hq.enrolment_code(OFFICER.unit))
+        window.enrol_screen.device_name.setText("Tablette BTA Menton 3")
+        window.enrol_screen.submit()
+        pump(lambda: window.enrol_screen is None and window.current_screen() is window.unlock_screen, timeout=60)
+        unlock(window)
+        pump(lambda: synced(window), timeout=60)
+        window.open_module("holiday_watch")
+        page = window.view.module_pages["holiday_watch"].page
+        pump(lambda: page.map.package is not None and len(page.homes) >= 20, timeout=180)
+        service = page.service
+        # The patrol in Beausoleil, 60 m from a home; the homes around visited at times.
+        homes = sorted(page.homes, key=lambda h: (h.city != "Beausoleil", h.lat, h.lon))
+        town = [h for h in homes if h.city == homes[0].city]
+        here = town[len(town) // 2]
+        patrol = Position(lat=here.lat + 0.00055, lon=here.lon + 0.0002)
+        now = datetime.now(UTC)
+        ages = [2, 5, 20, 30, 50, 80, 120, 200, 260]
+        near = sorted(homes, key=lambda h: haversine_m(patrol.lat, patrol.lon, h.lat, h.lon))
+        for home, hours in zip(near[1:len(ages) * 2:2], ages, strict=False):
+            draft = VisitDraft(home.id, now - timedelta(hours=hours), None, None, False, 150.0)
+            service.save_visit(draft, checklist=dict.fromkeys(CHECK_KEYS, "ok"), notice_left=hours > 100)
+        close(window)
+        # The app again, its GPS replaying a log of the car standing there.
+        nmea = static_nmea(root / "patrol.nmea", patrol.lat, patrol.lon, 200.0)
+        window = make_window(data_dir, "day", LANDSCAPE, lang, gps_source=str(nmea))
+        unlock(window)
+        pump(lambda: synced(window), timeout=60)
+        window.open_module("holiday_watch")
+        page = window.view.module_pages["holiday_watch"].page
+        pump(lambda: page.map.package is not None and len(page.homes) >= 20 and page.position is not None
+             and page.nearby_home is not None, timeout=60)
+        here = page.nearby_home
+        page.plan_round()
+        pump(lambda: page.round is not None, timeout=60)
+        pump(lambda: page.map.load_visible_tiles() >= 0 and page.map.tiles_idle(), timeout=60)
+        save(window, out / f"watch-map-round{suffix}.png")
+
+        page.open_home(here.id)
+        pump(lambda: page.card.home is not None and page.card.home.id == here.id)
+        page.map.center_on(here.lat, here.lon, 17)
+        settle = time.monotonic() + 2.0  # the round is drawn again once the zoom rests
+        pump(lambda: time.monotonic() > settle and page.map.load_visible_tiles() >= 0 and page.map.tiles_idle(),
+             timeout=60)
+        save(window, out / f"watch-card{suffix}.png")
+
+        page.start_visit(here.id)
+        pump(lambda: page.stack.currentWidget() is page.form)
+        form = page.form
+        next(r for r in form.rows if r.key == "windows_shutters").set_value("anomaly")
+        next(r for r in form.rows if r.key == "garden").set_value("na")
+        form.note.setPlainText("Volet roulant du salon relevé de force, traces sur l'appui de fenêtre.")
+        image = QImage(640, 480, QImage.Format.Format_RGB32)
+        image.fill(QColor("#b0a89a"))
+        painter = QPainter(image)
+        painter.fillRect(120, 90, 400, 300, QColor("#5d4037"))
+        painter.fillRect(140, 110, 360, 150, QColor("#90a4ae"))
+        painter.end()
+        photo = root / "volet.jpg"
+        image.save(str(photo), "JPG")
+        form.add_photo(photo.read_bytes(), "image/jpeg")
+        form.notice.setChecked(True)
+        save(window, out / f"watch-visit{suffix}.png")
+        close(window)
+    finally:
+        hq.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--lang", default="fr", choices=["fr", "en"])
-    parser.add_argument("--only", choices=["shell", "lookup", "statements"],
-                        help="only the shell's, the lookup's or the statements' screens")
+    parser.add_argument("--only", choices=["shell", "lookup", "statements", "watch"],
+                        help="only the shell's, the lookup's, the statements' or the holiday watch's screens")
     args = parser.parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -519,6 +638,8 @@ def main(argv: list[str] | None = None) -> int:
             shoot_lookup(out, suffix, args.lang, root)
         if args.only in (None, "statements"):
             shoot_statements(out, suffix, args.lang, root)
+        if args.only in (None, "watch"):
+            shoot_watch(out, suffix, args.lang, root)
     wait_for_tasks()
     collector.stop()
     return 0

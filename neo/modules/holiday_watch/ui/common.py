@@ -179,3 +179,11 @@ def last_visit_line(tr: Tr, home: Home) -> str:
     outcome = tr("anomalie") if home.last_outcome == "anomaly" else tr("RAS")
     return tr("Dernier passage {when} ({age}, {outcome})", when=when_text(tr, home.last_visit),
               age=age_text(tr, home.hours_since), outcome=outcome)
+
+
+def short_visit_line(tr: Tr, home: Home) -> str:
+    """For a row of the list: « Passage il y a 3 h · RAS »."""
+    if home.last_visit is None:
+        return tr("Jamais visité")
+    outcome = tr("anomalie") if home.last_outcome == "anomaly" else tr("RAS")
+    return tr("Passage {age} · {outcome}", age=age_text(tr, home.hours_since), outcome=outcome)

@@ -171,14 +171,20 @@ class HomeCard(QWidget):
         period = tr("Absent du {start} au {end}", start=home.start_date.strftime("%d/%m/%Y"),
                     end=home.end_date.strftime("%d/%m/%Y"))
         box.addWidget(label(f"{kind} · {period}", name="CardSubtitle", wrap=True))
-        status = due_text(tr, home)
         visit = (tr("Dernier passage {when} ({age})", when=when_text(tr, home.last_visit),
                     age=age_text(tr, home.hours_since)) if home.last_visit else tr("Jamais visité"))
-        line = " · ".join(x for x in (visit, status, distance_text(tr, home.distance_m)) if x)
-        state = label(line, name="CardValue", wrap=True)
-        if home.due == "overdue":
-            state.setProperty("role", "error")
-        box.addWidget(state)
+        line = QHBoxLayout()
+        line.setSpacing(8)
+        line.addWidget(label(visit, name="CardValue", wrap=True), 1)
+        distance = distance_text(tr, home.distance_m)
+        if distance:
+            line.addWidget(label(distance, name="CardValue"))
+        box.addLayout(line)
+        status = due_text(tr, home)
+        if status:
+            badge = label(status, "badge", name="CardDue")
+            badge.setProperty("state", {"overdue": "failed", "due": "discovered"}.get(home.due, "disabled"))
+            box.addWidget(badge, 0, Qt.AlignmentFlag.AlignLeft)
         self.body.addWidget(head)
 
         people, box = _card()

@@ -25,7 +25,7 @@ from neo.modules.holiday_watch.ui.common import (
     distance_text,
     due_text,
     label,
-    last_visit_line,
+    short_visit_line,
 )
 from neo.modules.holiday_watch.ui.map import STATE_COLOURS, state_for_age
 
@@ -52,25 +52,27 @@ class HomeRow(QPushButton):
             row.addWidget(number)
         row.addWidget(dot)
         text = QVBoxLayout()
-        text.setSpacing(2)
+        text.setSpacing(4)
+        top = QHBoxLayout()
+        top.setSpacing(8)
         self.title = label(home.label, name="RowTitle")
-        meta_parts = [last_visit_line(tr, home)]
-        self.meta = label(" · ".join(p for p in meta_parts if p), name="RowMeta")
-        self.meta.setProperty("role", "muted")
-        text.addWidget(self.title)
-        text.addWidget(self.meta)
-        row.addLayout(text, 1)
-        side = QVBoxLayout()
-        side.setSpacing(2)
+        self.title.setMinimumWidth(40)
         self.distance = label(distance_text(tr, home.distance_m), name="RowTitle")
         self.distance.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.due = label(due_text(tr, home), name="RowMeta")
-        self.due.setAlignment(Qt.AlignmentFlag.AlignRight)
-        if home.due == "overdue":
-            self.due.setProperty("role", "error")
-        side.addWidget(self.distance)
-        side.addWidget(self.due)
-        row.addLayout(side)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.distance)
+        bottom = QHBoxLayout()
+        bottom.setSpacing(8)
+        self.meta = label(short_visit_line(tr, home), "muted", name="RowMeta")
+        self.meta.setMinimumWidth(40)
+        self.due = label(due_text(tr, home), "badge", name="RowDue")
+        self.due.setProperty("state", {"overdue": "failed", "due": "discovered"}.get(home.due, "disabled"))
+        self.due.setVisible(bool(self.due.text()))
+        bottom.addWidget(self.meta, 1)
+        bottom.addWidget(self.due)
+        text.addLayout(top)
+        text.addLayout(bottom)
+        row.addLayout(text, 1)
         for child in self.findChildren(QLabel):
             child.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
 
@@ -99,10 +101,10 @@ class HomeList(QWidget):
         self.message = label("", "error", wrap=True)
         self.message.hide()
         layout.addWidget(self.message)
+        self.title = label("", name="PanelTitle")
+        layout.addWidget(self.title)
         head = QHBoxLayout()
         head.setSpacing(8)
-        self.title = label("", name="PanelTitle")
-        head.addWidget(self.title, 1)
         self.sort_group = QButtonGroup(self)
         self.sort_group.setExclusive(True)
         self.by_distance = button("", "segment")
@@ -118,6 +120,7 @@ class HomeList(QWidget):
         self.leave_round.clicked.connect(self.sig_clear_round)
         self.leave_round.hide()
         head.addWidget(self.leave_round)
+        head.addStretch(1)
         layout.addLayout(head)
         self.round_summary = label("", "hint", wrap=True)
         self.round_summary.hide()

@@ -62,8 +62,7 @@ class CheckRow(QWidget):
         for state, text in STATES:
             self.buttons[state].setText(tr(text))
 
-    def _changed(self, state: str) -> None:
-        set_prop(self.title, "role", "error" if state == "anomaly" else None)
+    def _changed(self, _state: str) -> None:
         self._on_change()
 
     @property
