@@ -351,8 +351,10 @@ def test_position_is_drawn_with_its_accuracy_circle(map_widget: MapWidget) -> No
     outside = image.pixelColor(QPoint(round(c.x() + r * 1.3), round(c.y())))
     assert inside.blue() > inside.red()  # tinted blue by the circle
     assert inside != outside
-    ahead = image.pixelColor(QPoint(round(c.x()), round(c.y() - 18)))  # heading north: arrow above the dot
-    assert ahead.blue() > 100 and ahead.red() < 100
+    # heading north: a blue beam above the dot, none below it
+    ahead = image.pixelColor(QPoint(round(c.x()), round(c.y() - 20)))
+    behind = image.pixelColor(QPoint(round(c.x()), round(c.y() + 20)))
+    assert ahead.blue() - ahead.red() > behind.blue() - behind.red() + 30
 
 
 # -- scale bar, attribution, tiles, layers -----------------------------------------------------

@@ -31,21 +31,25 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, QTimer, QVariantAnimation, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, QThreadPool, QTimer, QVariantAnimation, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetrics,
+    QImage,
     QMouseEvent,
     QPainter,
+    QPainterPath,
     QPaintEvent,
     QPen,
     QPolygonF,
+    QRadialGradient,
     QResizeEvent,
     QTouchEvent,
     QTransform,
@@ -88,8 +92,11 @@ REF_ZOOM = 16  # polylines are kept in pixels at this zoom and scaled by the pai
 BACKGROUND = QColor("#ece7de")
 ROUND_COLOUR = QColor("#1565c0")
 ROUND_CHUNK = 24  # points per piece of the round's path
+ROUND_MARGIN = 256  # the round's image reaches this far beyond the view, so short pans only move it
+ROUND_SETTLE_MS = 150  # after a zoom, the round is drawn again at the new scale once the zoom rests
 ROUND_STOP = QColor("#0d47a1")
 POSITION_COLOUR = QColor("#1e88e5")
+HEADING_BEAM_PX = 46.0
 SCALE_STEPS = (1, 2, 5)
 SCALE_MAX_PX = 130
 
@@ -114,6 +121,74 @@ def nice_scale(metres_per_px: float, max_px: float = SCALE_MAX_PX) -> tuple[floa
 
 def scale_label(metres: float) -> str:
     return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+
+
+class _RoundSlot:
+    """The hand-over between the map and the worker drawing the round's image (plain
+    Python under a lock: the worker never holds a reference to a widget)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._busy = False
+        self._done: tuple[int, tuple[QImage, float, float, float]] | None = None
+        self._generation = 0
+
+    def next_generation(self) -> None:
+        """The round or the size changed: whatever is being drawn is of no use."""
+        with self._lock:
+            self._generation += 1
+            self._done = None
+
+    def claim(self) -> int | None:
+        """Reserve the worker; None if it is busy."""
+        with self._lock:
+            if self._busy:
+                return None
+            self._busy = True
+            return self._generation
+
+    def finish(self, generation: int, result: tuple[QImage, float, float, float] | None) -> None:
+        with self._lock:
+            self._busy = False
+            if result is not None and generation == self._generation:
+                self._done = (generation, result)
+
+    def take(self) -> tuple[QImage, float, float, float] | None:
+        with self._lock:
+            done, self._done = self._done, None
+            if done is None or done[0] != self._generation:
+                return None
+            return done[1]
+
+    def state(self) -> tuple[bool, bool]:
+        """(a result is waiting, the worker is busy)."""
+        with self._lock:
+            return self._done is not None, self._busy
+
+
+def render_round(pieces: list[QPolygonF], size: QSize, dpr: float) -> QImage:
+    """The round's pieces (already in the image's pixels) stroked into a transparent image
+    (safe on any thread: QImage, not QPixmap). Pieces join under round caps, in opaque
+    colours, so the seams never show; one long polyline would be stroked as a single
+    outline, which costs far more where the path crosses itself."""
+    image = QImage(round(size.width() * dpr), round(size.height() * dpr), QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(dpr)
+    image.fill(Qt.GlobalColor.transparent)
+    if not pieces:
+        return image
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    pen = QPen(QColor("#ffffff"), 9.0)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.BevelJoin)  # round joins cost twice as much, unseen at 5 px
+    for colour, width in ((QColor("#ffffff"), 9.0), (ROUND_COLOUR, 5.0)):
+        pen.setColor(colour)
+        pen.setWidthF(width)
+        painter.setPen(pen)
+        for poly in pieces:
+            painter.drawPolyline(poly)
+    painter.end()
+    return image
 
 
 class MapWidget(QWidget):
@@ -151,6 +226,15 @@ class MapWidget(QWidget):
         self.sprites = MarkerSprites(self.devicePixelRatioF())
         self._round_path: list[tuple[float, float]] = []  # in pixels at REF_ZOOM
         self._round_chunks: dict[int, list[tuple[QPolygonF, tuple[float, float, float, float]]]] = {}
+        # the round drawn once into an image bigger than the view: (image, zoom, world x, world y of its corner)
+        self._round_image: tuple[QImage, float, float, float] | None = None
+        self._round_redraw = QTimer(self)
+        self._round_redraw.setSingleShot(True)
+        self._round_redraw.setInterval(ROUND_SETTLE_MS)
+        self._round_redraw.timeout.connect(self._round_settled)
+        self._round_pool = QThreadPool()
+        self._round_pool.setMaxThreadCount(1)
+        self._round_slot = _RoundSlot()  # shared with the worker (never the widget itself)
         self._round_stops: list[tuple[float, float]] = []
         self._position: Any = None
         self._follow = False
@@ -378,6 +462,8 @@ class MapWidget(QWidget):
                 stops.append(to_world(float(stop[0]), float(stop[1])))
         self._round_path, self._round_stops = world, stops
         self._round_chunks.clear()
+        self._round_image = None
+        self._round_slot.next_generation()
         self.update()
 
     def clear_round(self) -> None:
@@ -463,9 +549,12 @@ class MapWidget(QWidget):
         return self.tiles.idle
 
     def _collect_tiles(self) -> None:
-        if self.tiles.collect():
+        """Poll (UI thread) for what the workers finished: tiles, and the round's image."""
+        arrived = self.tiles.collect()
+        round_ready, round_busy = self._round_slot.state()
+        if arrived or round_ready:
             self.update()
-        if self.tiles.idle:
+        if self.tiles.idle and not round_busy and not round_ready:
             self._poll.stop()
 
     # -- painting -------------------------------------------------------------------------
@@ -569,30 +658,81 @@ class MapWidget(QWidget):
         return pieces
 
     def _paint_round(self, painter: QPainter, proj: MapProjection) -> None:
-        """The round in pieces, each mapped to the screen in one C++ call and skipped when
-        off screen. One long polyline would be stroked as a single outline, which costs
-        far more where the path crosses itself; the pieces join under round caps, in
-        opaque colours, so the seams never show."""
+        """The round, from an image of it drawn at one zoom over the view and a margin
+        (stroking a long anti-aliased path costs several milliseconds, too much for every
+        frame of a gesture): a pan moves the image, a zoom scales it like the tiles. A new
+        image is drawn on a worker when the view nears the image's edge and when a zoom
+        rests; meanwhile the old one stands in. Only the first image of a round (or after
+        a resize) is drawn on the UI thread."""
         if len(self._round_path) < 2:
             return
+        self._collect_round()
+        s = proj.scale
+        left, top = self._cx - proj.width / 2 / s, self._cy - proj.height / 2 / s
+        cached = self._round_image
+        if cached is None:
+            job = self._round_job(proj)
+            image = render_round(*job[:3])
+            self._round_image = (image, *job[3:])
+            painter.drawImage(QPointF(-ROUND_MARGIN, -ROUND_MARGIN), image)
+            return
+        image, zoom, wx, wy = cached
+        k = 2.0 ** (self._zoom - zoom)
+        side = image.deviceIndependentSize()
+        target = QRectF((wx - left) * s, (wy - top) * s, side.width() * k, side.height() * k)
+        if zoom == self._zoom:
+            painter.drawImage(target.topLeft(), image)
+            inner = proj.viewport.adjusted(-ROUND_MARGIN / 2, -ROUND_MARGIN / 2, ROUND_MARGIN / 2, ROUND_MARGIN / 2)
+            if not target.contains(inner):  # the pan nears the edge: draw further on a worker
+                self._start_round_job(proj)
+        else:
+            painter.drawImage(target, image)
+            self._round_redraw.start()  # once the zoom rests, at the new scale
+
+    def _round_settled(self) -> None:
+        cached = self._round_image
+        if cached is not None and cached[1] != self._zoom:
+            self._start_round_job(self.projection())
+
+    def _round_job(self, proj: MapProjection) -> tuple[list[QPolygonF], QSize, float, float, float, float]:
+        """What a worker needs to draw the round for a view: the visible pieces mapped to
+        the image's pixels, its size, its pixel ratio; then the zoom and world corner."""
         s, ref = proj.scale, world_px(REF_ZOOM)
         k = s / ref
-        to_screen = QTransform(k, 0, 0, k, proj.width / 2 - self._cx * s, proj.height / 2 - self._cy * s)
-        left, top, right, bottom = (v * ref for v in proj.world_rect(12))
-        visible = [poly for poly, (x0, y0, x1, y1) in self._round_pieces(math.floor(self._zoom))
-                   if x1 >= left and x0 <= right and y1 >= top and y0 <= bottom]
-        if not visible:
+        w, h = proj.width + 2 * ROUND_MARGIN, proj.height + 2 * ROUND_MARGIN
+        to_image = QTransform(k, 0, 0, k, w / 2 - self._cx * s, h / 2 - self._cy * s)
+        left, top, right, bottom = (v * ref for v in proj.world_rect(ROUND_MARGIN + 12))
+        mapped = [to_image.map(poly) for poly, (x0, y0, x1, y1) in self._round_pieces(math.floor(self._zoom))
+                  if x1 >= left and x0 <= right and y1 >= top and y0 <= bottom]
+        dpr = max(1.0, self.devicePixelRatioF())
+        corner_x, corner_y = self._cx - w / 2 / s, self._cy - h / 2 / s
+        return mapped, QSize(w, h), dpr, self._zoom, corner_x, corner_y
+
+    def _start_round_job(self, proj: MapProjection) -> None:
+        slot = self._round_slot
+        generation = slot.claim()
+        if generation is None:
             return
-        mapped = [to_screen.map(poly) for poly in visible]
-        pen = QPen(QColor("#ffffff"), 9.0)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        pen.setJoinStyle(Qt.PenJoinStyle.BevelJoin)  # round joins cost twice as much, unseen at 5 px
-        for colour, width in ((QColor("#ffffff"), 9.0), (ROUND_COLOUR, 5.0)):
-            pen.setColor(colour)
-            pen.setWidthF(width)
-            painter.setPen(pen)
-            for poly in mapped:
-                painter.drawPolyline(poly)
+        mapped, size, dpr, zoom, wx, wy = self._round_job(proj)
+
+        def work() -> None:
+            try:
+                image = render_round(mapped, size, dpr)
+            except Exception:  # never leave the slot busy: the round would stop following
+                log.exception("the round could not be drawn")
+                image = None
+            slot.finish(generation, None if image is None else (image, zoom, wx, wy))
+
+        self._round_pool.start(work)
+        if not self._poll.isActive():
+            self._poll.start()
+
+    def _collect_round(self) -> bool:
+        done = self._round_slot.take()
+        if done is None:
+            return False
+        self._round_image = done
+        return True
 
     def _paint_markers(self, painter: QPainter, proj: MapProjection) -> None:
         index = self._markers
@@ -673,22 +813,31 @@ class MapWidget(QWidget):
         accuracy = getattr(pos, "accuracy", None)
         if accuracy:
             r = accuracy / metres_per_pixel(pos.lat, self._zoom)
-            if r > 9:
+            if r > 12:  # wider than the dot
                 painter.setPen(QPen(QColor(30, 136, 229, 150), 1.5))
                 painter.setBrush(QColor(30, 136, 229, 40))
                 painter.drawEllipse(c, r, r)
         heading = getattr(pos, "heading", None)
-        if heading is not None:
-            painter.save()
-            painter.translate(c)
-            painter.rotate(float(heading))
-            painter.setPen(QPen(QColor("#ffffff"), 1.5))
-            painter.setBrush(POSITION_COLOUR.darker(130))
-            painter.drawPolygon(QPolygonF([QPointF(0, -24), QPointF(9, -8), QPointF(-9, -8)]))
-            painter.restore()
-        painter.setPen(QPen(QColor("#ffffff"), 3))
+        if heading is not None:  # a beam towards where the patrol is heading, as navigation apps show it
+            beam = QPainterPath(c)
+            beam.arcTo(QRectF(c.x() - HEADING_BEAM_PX, c.y() - HEADING_BEAM_PX, 2 * HEADING_BEAM_PX,
+                              2 * HEADING_BEAM_PX), 90.0 - float(heading) - 28.0, 56.0)
+            beam.closeSubpath()
+            glow = QRadialGradient(c, HEADING_BEAM_PX)
+            glow.setColorAt(0.0, QColor(21, 101, 192, 235))
+            glow.setColorAt(0.65, QColor(30, 136, 229, 140))
+            glow.setColorAt(1.0, QColor(30, 136, 229, 0))
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(glow)
+            painter.drawPath(beam)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 60))  # a soft shadow lifts the dot off the map
+        painter.drawEllipse(c + QPointF(0, 1.5), 12.5, 12.5)
+        painter.setBrush(QColor("#ffffff"))
+        painter.drawEllipse(c, 11.5, 11.5)
+        painter.setPen(QPen(POSITION_COLOUR.darker(140), 1.0))
         painter.setBrush(POSITION_COLOUR)
-        painter.drawEllipse(c, 8.5, 8.5)
+        painter.drawEllipse(c, 8.0, 8.0)
 
     def _paint_layers(self, painter: QPainter, proj: MapProjection, *, above: bool) -> None:
         for layer in self._layers:
@@ -961,6 +1110,8 @@ class MapWidget(QWidget):
     # -- Qt plumbing ----------------------------------------------------------------------
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
+        self._round_image = None
+        self._round_slot.next_generation()
         self._place_buttons()
         if self._pending_fit is not None and self.width() > 2 * self._pending_fit[4] + 16 \
                 and self.height() > 2 * self._pending_fit[4] + 16:
@@ -972,10 +1123,12 @@ class MapWidget(QWidget):
         return QSize(800, 600)
 
     def shutdown(self) -> None:
-        """Stop the tile workers (before closing the package)."""
+        """Stop the workers (before closing the package)."""
         self._poll.stop()
+        self._round_redraw.stop()
         self._stop_motion()
         self.tiles.close()
+        self._round_pool.waitForDone()
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
         self.shutdown()
