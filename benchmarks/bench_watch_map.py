@@ -95,31 +95,26 @@ def _homes(package: Path, n: int, rnd: random.Random) -> list[Any]:
 
 
 def _round(package: Path, homes: list[Any], rnd: random.Random) -> tuple[list[tuple[float, float]], list[str]]:
-    """A nearest-neighbour tour over 50 homes, driven on the road graph (fastest paths)."""
+    """A round over 50 homes planned on the package's road graph (the module's planner),
+    its path along the roads; straight lines between the stops if the graph is missing."""
     stops = rnd.sample(homes, ROUND_STOPS)
     try:
-        from scripts.make_demo_nmea import fastest_path, load_graph, nearest_node
+        from neo.modules.holiday_watch.routing import RoadGraph, plan
 
-        graph = load_graph(package)
-    except (Exception, SystemExit):
-        graph = None
-    order = [stops.pop(0)]
-    while stops:
-        here = order[-1]
-        nxt = min(stops, key=lambda m: (m.lat - here.lat) ** 2 + ((m.lon - here.lon) * 0.72) ** 2)
-        stops.remove(nxt)
-        order.append(nxt)
-    if graph is None:
-        return [(m.lat, m.lon) for m in order], [m.id for m in order]
-    nodes = [nearest_node(graph, m.lat, m.lon) for m in order]
-    path: list[tuple[float, float]] = []
-    for a, b in itertools.pairwise(nodes):
-        try:
-            leg = fastest_path(graph, a, b)
-        except SystemExit:  # unreachable (a one-way dead end): straight line
-            leg = [(a, 0.0, ""), (b, 0.0, "")]
-        path += [graph.nodes[node] for node, _, _ in leg]
-    return path, [m.id for m in order]
+        graph = RoadGraph.from_package(package)
+        snaps = [graph.snap(m.lat, m.lon) for m in stops]
+        ids = [m.id for m in stops]
+        planned = plan(ids[0], ids[1:], graph.matrix(ids, snaps), time_limit_s=2.0, seed=1, solver="heuristic",
+                       effort=100)
+        where = dict(zip(ids, snaps, strict=True))
+        order = [ids[0], *planned.order]
+        path: list[tuple[float, float]] = []
+        for a, b in itertools.pairwise(order):
+            path += graph.path(where[a], where[b])
+        return path, order
+    except Exception as exc:  # a generated package has no road graph
+        print(f"benchmarks: watch.map_frame: no road graph ({exc!r}); straight round", file=sys.stderr)
+        return [(m.lat, m.lon) for m in stops], [m.id for m in stops]
 
 
 def _camera() -> list[tuple[float, float, float]]:

@@ -48,6 +48,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPaintEvent,
     QPen,
+    QPixmap,
     QPolygonF,
     QRadialGradient,
     QResizeEvent,
@@ -97,6 +98,7 @@ ROUND_SETTLE_MS = 150  # after a zoom, the round is drawn again at the new scale
 ROUND_STOP = QColor("#0d47a1")
 POSITION_COLOUR = QColor("#1e88e5")
 HEADING_BEAM_PX = 46.0
+BADGE_R = 10.0  # the round's numbered stops
 SCALE_STEPS = (1, 2, 5)
 SCALE_MAX_PX = 130
 
@@ -234,6 +236,8 @@ class MapWidget(QWidget):
         self._round_redraw.timeout.connect(self._round_settled)
         self._round_pool = QThreadPool()
         self._round_pool.setMaxThreadCount(1)
+        self._badges: dict[int, QPixmap] = {}
+        self._overlays: dict[str, tuple[Any, QPixmap]] = {}  # legend, attribution: drawn once per text
         self._round_slot = _RoundSlot()  # shared with the worker (never the widget itself)
         self._round_stops: list[tuple[float, float]] = []
         self._position: Any = None
@@ -741,7 +745,8 @@ class MapWidget(QWidget):
         r = marker_radius(self._zoom)
         half = MarkerSprites.extent(r)
         s = proj.scale
-        ox, oy = proj.width / 2 - self._cx * s - half, proj.height / 2 - self._cy * s - half
+        # + 0.5: int() then rounds to the nearest pixel (integer positions blit fastest)
+        ox, oy = proj.width / 2 - self._cx * s - half + 0.5, proj.height / 2 - self._cy * s - half + 0.5
         visible = sorted(index.in_rect(*proj.world_rect(half), self._zoom))
         sprites: dict[tuple[str, str], Any] = {}
         keys, wx, wy = self._marker_keys, index.wx, index.wy
@@ -751,13 +756,14 @@ class MapWidget(QWidget):
             pix = sprites.get(key)
             if pix is None:
                 pix = sprites[key] = self.sprites.sprite(key[0], key[1], r)
-            draw(QPointF(ox + wx[i] * s, oy + wy[i] * s), pix)
+            draw(int(ox + wx[i] * s), int(oy + wy[i] * s), pix)
         if self._selected is not None:
             i = index.by_id[self._selected]
             fill, due = keys[i]
-            draw(QPointF(ox + wx[i] * s, oy + wy[i] * s), self.sprites.sprite(fill, due, r, True))
+            draw(int(ox + wx[i] * s), int(oy + wy[i] * s), self.sprites.sprite(fill, due, r, True))
         if self._zoom >= LABEL_MIN_ZOOM and len(visible) <= LABEL_MAX_COUNT:
-            self._paint_labels(painter, [i for i in visible if index.markers[i].label], ox + half, oy + half, s, r)
+            self._paint_labels(painter, [i for i in visible if index.markers[i].label], ox + half - 0.5,
+                               oy + half - 0.5, s, r)
 
     def _paint_labels(self, painter: QPainter, ids: list[int], ox: float, oy: float, s: float, r: float) -> None:
         if not ids:
@@ -783,25 +789,39 @@ class MapWidget(QWidget):
         if not self._round_stops:
             return
         s = proj.scale
-        ox, oy = proj.width / 2 - self._cx * s, proj.height / 2 - self._cy * s
         r = marker_radius(self._zoom)
-        font = QFont(painter.font())
-        font.setPixelSize(12)
-        font.setBold(True)
-        painter.setFont(font)
-        view = proj.viewport.adjusted(-30, -30, 30, 30)
-        badge = 10.0
-        white = QPen(QColor("#ffffff"), 1.6)
+        ox, oy = proj.width / 2 - self._cx * s + r + 4, proj.height / 2 - self._cy * s - r - 4
+        w, h = proj.width + 30, proj.height + 30
+        draw = painter.drawPixmap
         for n, (wx, wy) in enumerate(self._round_stops, start=1):
-            c = QPointF(ox + wx * s + r + 4, oy + wy * s - r - 4)
-            if not view.contains(c):
-                continue
-            text = str(n)
-            rect = QRectF(c.x() - badge, c.y() - badge, 2 * badge + (6 if n >= 10 else 0), 2 * badge)
-            painter.setPen(white)
-            painter.setBrush(ROUND_STOP)
-            painter.drawRoundedRect(rect, badge, badge)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+            x, y = ox + wx * s, oy + wy * s
+            if -30 <= x <= w and -30 <= y <= h:
+                badge = self._badge(n)
+                draw(int(x - BADGE_R + 0.5), int(y - BADGE_R + 0.5), badge)
+
+    def _badge(self, n: int) -> QPixmap:
+        """The numbered badge of the round's n-th stop (drawn once: text is slow to draw)."""
+        badge = self._badges.get(n)
+        if badge is None:
+            dpr = max(1.0, self.devicePixelRatioF())
+            width = 2 * BADGE_R + (7 if n >= 10 else 0) + (7 if n >= 100 else 0)
+            badge = QPixmap(math.ceil((width + 2) * dpr), math.ceil((2 * BADGE_R + 2) * dpr))
+            badge.setDevicePixelRatio(dpr)
+            badge.fill(Qt.GlobalColor.transparent)
+            p = QPainter(badge)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            font = QFont(self.font())
+            font.setPixelSize(12)
+            font.setBold(True)
+            p.setFont(font)
+            rect = QRectF(1, 1, width, 2 * BADGE_R)
+            p.setPen(QPen(QColor("#ffffff"), 1.6))
+            p.setBrush(ROUND_STOP)
+            p.drawRoundedRect(rect, BADGE_R, BADGE_R)
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(n))
+            p.end()
+            self._badges[n] = badge
+        return badge
 
     def _paint_position(self, painter: QPainter, proj: MapProjection) -> None:
         pos = self._position
@@ -891,12 +911,25 @@ class MapWidget(QWidget):
 
     def _paint_attribution(self, painter: QPainter) -> None:
         rect = self.attribution_rect()
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(255, 255, 255, 215))
-        painter.drawRect(rect)
-        painter.setFont(self._attribution_font())
-        painter.setPen(QColor("#333333"))
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.attribution)
+        key = (self.attribution, rect.size().toTuple())
+        cached = self._overlays.get("attribution")
+        if cached is None or cached[0] != key:
+            pix = self._overlay_pixmap(rect.width(), rect.height())
+            p = QPainter(pix)
+            p.fillRect(QRectF(0, 0, rect.width(), rect.height()), QColor(255, 255, 255, 215))
+            p.setFont(self._attribution_font())
+            p.setPen(QColor("#333333"))
+            p.drawText(QRectF(0, 0, rect.width(), rect.height()), Qt.AlignmentFlag.AlignCenter, self.attribution)
+            p.end()
+            cached = self._overlays["attribution"] = (key, pix)
+        painter.drawPixmap(rect.topLeft(), cached[1])
+
+    def _overlay_pixmap(self, width: float, height: float) -> QPixmap:
+        dpr = max(1.0, self.devicePixelRatioF())
+        pix = QPixmap(math.ceil(width * dpr), math.ceil(height * dpr))
+        pix.setDevicePixelRatio(dpr)
+        pix.fill(Qt.GlobalColor.transparent)
+        return pix
 
     def legend_entries(self) -> list[tuple[str, str, str]]:
         """(fill colour, ring, text) of each legend line."""
@@ -912,25 +945,32 @@ class MapWidget(QWidget):
         ]
 
     def _paint_legend(self, painter: QPainter) -> None:
-        font = QFont(painter.font())
-        font.setPixelSize(13)
-        painter.setFont(font)
-        fm = QFontMetrics(font)
         entries = self.legend_entries()
-        line = max(22, fm.height() + 6)
-        width = max(fm.horizontalAdvance(t) for _, _, t in entries) + 48
-        box = QRectF(12, 12, width, line * len(entries) + 12)
-        painter.setPen(QPen(QColor(0, 0, 0, 50), 1))
-        painter.setBrush(QColor(255, 255, 255, 225))
-        painter.drawRoundedRect(box, 8, 8)
-        for n, (fill, ring, text) in enumerate(entries):
-            cy = box.top() + 6 + line * n + line / 2
-            pix = self.sprites.sprite(fill, ring, 6.0)
+        cached = self._overlays.get("legend")
+        if cached is None or cached[0] != entries:
+            font = QFont(self.font())
+            font.setPixelSize(13)
+            fm = QFontMetrics(font)
+            line = max(22, fm.height() + 6)
+            width = max(fm.horizontalAdvance(t) for _, _, t in entries) + 48
+            pix = self._overlay_pixmap(width + 2, line * len(entries) + 14)
+            p = QPainter(pix)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setFont(font)
+            box = QRectF(1, 1, width, line * len(entries) + 12)
+            p.setPen(QPen(QColor(0, 0, 0, 50), 1))
+            p.setBrush(QColor(255, 255, 255, 225))
+            p.drawRoundedRect(box, 8, 8)
             half = MarkerSprites.extent(6.0)
-            painter.drawPixmap(QPointF(box.left() + 20 - half, cy - half), pix)
-            painter.setPen(QColor("#1a1a1a"))
-            painter.drawText(QRectF(box.left() + 38, cy - line / 2, width, line),
-                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+            for n, (fill, ring, text) in enumerate(entries):
+                cy = box.top() + 6 + line * n + line / 2
+                p.drawPixmap(QPointF(box.left() + 20 - half, cy - half), self.sprites.sprite(fill, ring, 6.0))
+                p.setPen(QColor("#1a1a1a"))
+                p.drawText(QRectF(box.left() + 38, cy - line / 2, width, line),
+                           Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+            p.end()
+            cached = self._overlays["legend"] = (entries, pix)
+        painter.drawPixmap(11, 11, cached[1])
 
     # -- gestures ----------------------------------------------------------------------
     def _stop_motion(self) -> None:
