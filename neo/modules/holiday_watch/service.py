@@ -72,7 +72,6 @@ SETTINGS_DEFAULTS: dict[str, float] = {
     "proximity_m": 100,                # "as we approach": the last visit shows within this distance
     "round_hours": 3,                  # a round must fit in this many hours
     "visit_minutes": 5,                # time planned at each home
-    "round_time_limit_s": 1.0,         # the solver's time limit
 }
 
 CHECK_ITEMS: tuple[tuple[str, str], ...] = (
