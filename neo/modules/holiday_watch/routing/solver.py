@@ -38,6 +38,8 @@ from .model import Leg, Matrix, Metric, Round, RoutingError
 EXACT_MAX_STOPS = 9
 # OR-Tools works on integers: costs are scaled to this many units per metre or second.
 ORTOOLS_SCALE = 10
+# Under "auto", the share of the time limit given to the pure-Python tour OR-Tools starts from.
+HEURISTIC_SHARE = 0.1
 
 SolverName = Literal["auto", "ortools", "heuristic", "exact"]
 
@@ -206,33 +208,47 @@ def _local_search(p: _Problem, tour: list[int], deadline: float, dirty: Sequence
         return ()
 
     def or_opt(v: int) -> tuple[int, ...]:
-        # Move path[i..last] between x and y, as is or reversed.
+        # Move path[i..last] between x = path[k] and y = path[k + 1], as is or reversed.
         for length in (1, 2, 3):
-            for i in {pos[v], pos[v] - length + 1}:
+            for i in (pos[v],) if length == 1 else (pos[v], pos[v] - length + 1):
                 last = i + length - 1
                 if i < 1 or last > m - 2:
                     continue
                 a, s0, s1, z = path[i - 1], path[i], path[last], path[last + 1]
-                removed = c[a][s0] + c[s1][z] - c[a][z]
-                turn = (bwd[last] - bwd[i]) - (fwd[last] - fwd[i])
-                for k in ({pos[x] for x in near_in[s0]} | {pos[y] - 1 for y in near_out[s1]}
-                          | {pos[x] for x in near_in[s1]} | {pos[y] - 1 for y in near_out[s0]}):
+                removed = c[a][s0] + c[s1][z] - c[a][z] - eps
+                if length == 1 and removed <= 0:
+                    continue  # with the triangle inequality no insertion is cheaper
+                cs1, cs0 = c[s1], c[s0]
+                # As is: new arcs x -> s0 and s1 -> y.
+                for k in [pos[x] for x in near_in[s0]] + [pos[y] - 1 for y in near_out[s1]]:
                     if k < 0 or k > m - 2 or i - 1 <= k <= last:
                         continue
                     x, y = path[k], path[k + 1]
-                    cxy = c[x][y]
-                    ahead = c[x][s0] + c[s1][y] - cxy
-                    back = c[x][s1] + c[s0][y] - cxy + turn
-                    if min(ahead, back) - removed < -eps:
-                        segment = path[i:last + 1]
-                        if back < ahead:
-                            segment.reverse()
-                        rest = path[:i] + path[last + 1:]
-                        at = k + 1 if k < i else k + 1 - length
-                        path[:] = rest[:at] + segment + rest[at:]
-                        refresh()
-                        return a, s0, s1, z, x, y
+                    cx = c[x]
+                    if cx[s0] + cs1[y] - cx[y] < removed:
+                        return (*move(i, last, k, False), a, z, x, y)
+                if length == 1:
+                    continue
+                # Reversed: new arcs x -> s1 and s0 -> y, and the stretch driven backwards.
+                turn = (bwd[last] - bwd[i]) - (fwd[last] - fwd[i])
+                for k in [pos[x] for x in near_in[s1]] + [pos[y] - 1 for y in near_out[s0]]:
+                    if k < 0 or k > m - 2 or i - 1 <= k <= last:
+                        continue
+                    x, y = path[k], path[k + 1]
+                    cx = c[x]
+                    if cx[s1] + cs0[y] - cx[y] + turn < removed:
+                        return (*move(i, last, k, True), a, z, x, y)
         return ()
+
+    def move(i: int, last: int, k: int, reverse: bool) -> tuple[int, ...]:
+        segment = path[i:last + 1]
+        if reverse:
+            segment.reverse()
+        rest = path[:i] + path[last + 1:]
+        at = k + 1 if k < i else k + 1 - len(segment)
+        path[:] = rest[:at] + segment + rest[at:]
+        refresh()
+        return segment[0], segment[-1]
 
     refresh()
     queue = deque(path[1:-1] if dirty is None else [v for v in dirty if 0 < v < end and pos[v] > 0])
@@ -408,7 +424,7 @@ def _solve(p: _Problem, stops: list[int], time_limit_s: float, seed: int, solver
         return _heuristic(p, stops, time_limit_s, seed, effort=effort), "heuristic"
     # A quick pure-Python tour first (a tenth of the budget), then OR-Tools from it.
     started = time.perf_counter()
-    initial = _heuristic(p, stops, time_limit_s * 0.1, seed)
+    initial = _heuristic(p, stops, time_limit_s * HEURISTIC_SHARE, seed)
     remaining = max(0.001, time_limit_s - (time.perf_counter() - started))
     return _ortools(p, stops, remaining, initial, lib), "ortools"
 

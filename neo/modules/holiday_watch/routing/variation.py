@@ -159,12 +159,12 @@ def _jittered(matrix: Matrix, rng: random.Random, spread: float) -> Matrix:
 
 
 def varied_round(start: Hashable, stops: Sequence[Hashable], matrix: Matrix, rng: random.Random, *,
-                 tolerance: float = 0.10, candidates: int = 8, spread: float = 0.3, effort: int = 200,
+                 tolerance: float = 0.10, candidates: int = 6, spread: float = 0.3, effort: int = 100,
                  time_limit_s: float = 10.0, constraints: Constraints | None = None) -> Round:
     """A near-optimal round drawn at random: within ``tolerance`` of the best one found.
 
     The best round comes from the pure-Python search with ``effort`` kicks; then
-    ``candidates`` rounds (``effort // 4`` kicks each) on matrices whose costs are
+    ``candidates`` rounds (``effort // 5`` kicks each) on matrices whose costs are
     jittered by up to ``spread``. Those within the tolerance on the true costs, and the
     best one, are the pool, and one is drawn. Up to :data:`EXHAUSTIVE_MAX_STOPS` stops,
     every order is priced instead. Stops dropped to fit ``max_duration_s`` are the best
@@ -199,7 +199,7 @@ def varied_round(start: Hashable, stops: Sequence[Hashable], matrix: Matrix, rng
         for _ in range(candidates):
             shaken = _jittered(matrix, rng, spread)
             other = plan(start, kept, shaken, time_limit_s=per_candidate, seed=rng.getrandbits(32),
-                         constraints=free, solver="heuristic", effort=max(1, effort // 4))
+                         constraints=free, solver="heuristic", effort=max(1, effort // 5))
             consider(other.order)
     orders = sorted(pool, key=lambda o: [str(x) for x in o])
     return pool[orders[rng.randrange(len(orders))]]
@@ -233,7 +233,7 @@ class DayRound:
 
 def plan_day(*, day: date, unit: str, secret: bytes, start: Hashable, homes: Sequence[WatchedHome],
              matrix: Matrix, shift_start: datetime, shift_end: datetime, shift: str = "",
-             tolerance: float = 0.10, earliness: float = 0.5, effort: int = 200,
+             tolerance: float = 0.10, earliness: float = 0.5, effort: int = 100,
              constraints: Constraints | None = None) -> DayRound:
     """Select today's homes, draw a near-optimal order and a start time.
 
