@@ -1,20 +1,21 @@
 """The offline patrol map: raster tiles from an MBTiles package, homes, the round, the patrol.
 
-A plain ``QWidget`` that paints everything itself (no web engine, no QGraphicsView: one
-``paintEvent`` over a few thousand items is cheaper than a scene of that many items, see
-``benchmarks/bench_watch_map.py``). Per frame, in order:
+A plain ``QWidget`` that paints everything itself: no web engine, and no QGraphicsView
+(the same tiles and 2,000 homes as scene items cost more per frame than this widget's
+pre-drawn sprites found through a grid, above all at the 95th percentile: see
+``benchmarks/bench_watch_map.py`` and docs/holiday-watch.md). Per frame, in order:
 
 1. tiles of the integer zoom nearest the view's (fractional) zoom, scaled; a tile not
    decoded yet is replaced by the part of a lower-zoom tile already in memory (or the
    four tiles of the next zoom), so zooming never shows holes while tiles load
    off the UI thread (:mod:`.tile_cache`);
-2. the round: one polyline in world coordinates drawn through the painter's transform
-   (Qt transforms it in C++), with a cosmetic pen;
+2. the round: an image of it drawn at one zoom, moved by pans and scaled by zooms,
+   drawn again on a worker when needed (stroking the whole path every frame is too slow);
 3. contributed layers (``map.layer``, see :mod:`.layers`) below the homes;
 4. the homes: pre-drawn sprites (colour by time since the last visit, ring when due or
    overdue) for the markers a grid index finds in the view, labels when few are shown;
-5. the round's numbered stops, the patrol's position (accuracy circle, heading), layers
-   marked ``above_markers``;
+5. the round's numbered stops, the patrol's position (accuracy circle, a beam for the
+   heading), layers marked ``above_markers``;
 6. the scale bar, the legend, and the attribution "© OpenStreetMap contributors",
    always visible.
 
