@@ -269,6 +269,23 @@ def cmd_enroll(args: argparse.Namespace, pins: PinReader) -> int:
     return EXIT_OK
 
 
+def cmd_new_module(args: argparse.Namespace, pins: PinReader) -> int:
+    """``neo new-module NAME``: scaffold a module package (see neo.devkit.scaffold)."""
+    from neo.devkit.scaffold import ScaffoldError, make_spec, new_module
+
+    try:
+        path = new_module(args.name, Path(args.dir) if args.dir else None, module_id=args.id,
+                          name_en=args.name_en, sync=args.sync)
+    except ScaffoldError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    spec = make_spec(args.name, module_id=args.id, name_en=args.name_en, sync=args.sync)
+    _emit(args, {"path": str(path), "module_id": spec.module_id, "package": spec.package,
+                 "distribution": spec.dist},
+          lambda: print(f"Module {spec.module_id!r} written to {path}\n"
+                        f"  cd {path}\n  pip install --no-build-isolation -e .\n  pytest"))
+    return EXIT_OK
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
     app = importlib.import_module("neo.ui.app")  # Qt is loaded only when the app opens
@@ -435,6 +452,15 @@ def build_parser(module_commands: Sequence[Any] = ()) -> argparse.ArgumentParser
     from neo.sync.cli import add_parser as add_sync_parser
 
     add_sync_parser(sub)
+
+    p = sub.add_parser("new-module", help="scaffold a new module package (manifest, page, service, tests)")
+    p.add_argument("name", help="the module's name in French, shown on the home screen (e.g. 'Vélos volés')")
+    p.add_argument("--id", help="the module id (default: made from the name, e.g. velos_voles)")
+    p.add_argument("--name-en", help="the module's name in English (default: the French name)")
+    p.add_argument("--dir", help="where to write the project (default: ./neo-<id>)")
+    p.add_argument("--sync", action="store_true", help="add a synced collection (notes shared with the unit)")
+    p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    p.set_defaults(func=cmd_new_module)
 
     p = sub.add_parser("self-test", parents=[common], help="exercise store, vault, host and a headless window")
     p.add_argument("--no-gui", action="store_true", help="skip the headless window check")
