@@ -185,6 +185,27 @@ def test_pinch_zooms_around_the_fingers(map_widget: MapWidget, qtbot) -> None:
     assert not w.animating
 
 
+def test_one_finger_pans_and_a_double_tap_zooms_in(map_widget: MapWidget, qtbot) -> None:
+    w = map_widget
+    device = QTest.createTouchDevice()
+    before = to_world(*w.center)
+    QTest.touchEvent(w, device).press(0, QPoint(600, 400), w).commit()
+    for x in (580, 540, 500):
+        QTest.touchEvent(w, device).move(0, QPoint(x, 400), w).commit()
+    qtbot.wait(150)  # the finger rests before lifting: no coasting
+    QTest.touchEvent(w, device).release(0, QPoint(500, 400), w).commit()
+    after = to_world(*w.center)
+    assert (after[0] - before[0]) * world_px(w.zoom) == pytest.approx(100, abs=0.01)
+    assert not w.animating
+    under = w.projection().to_geo(300, 300)
+    for _ in range(2):
+        QTest.touchEvent(w, device).press(0, QPoint(300, 300), w).commit()
+        QTest.touchEvent(w, device).release(0, QPoint(300, 300), w).commit()
+    assert w.zoom == pytest.approx(16.0)
+    p = w.projection().to_screen(*under)
+    assert (p.x(), p.y()) == pytest.approx((300, 300), abs=1e-6)
+
+
 def test_a_flick_coasts_then_stops(map_widget: MapWidget, qtbot) -> None:
     w = map_widget
     w.set_zoom(16)
