@@ -17,7 +17,8 @@ from neo.models import Position
 from neo.modules.holiday_watch.tiles import MBTiles
 from neo.modules.holiday_watch.ui.map import MapWidget, Marker, haversine_m, state_for_age
 
-pytestmark = pytest.mark.qt
+# slow: the first run builds the whole demo basemap (minutes; then cached in .cache/neo)
+pytestmark = [pytest.mark.qt, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[4]
 SHOT = REPO / "docs" / "screenshots" / "watch-map.png"
