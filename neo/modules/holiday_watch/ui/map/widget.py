@@ -226,7 +226,7 @@ class MapWidget(QWidget):
         self._markers = MarkerIndex([])
         self._marker_keys: list[tuple[str, str]] = []
         self._selected: str | None = None
-        self.sprites = MarkerSprites(self.devicePixelRatioF())
+        self.sprites = MarkerSprites(max(1.0, self.devicePixelRatioF()))
         self._round_path: list[tuple[float, float]] = []  # in pixels at REF_ZOOM
         self._round_chunks: dict[int, list[tuple[QPolygonF, tuple[float, float, float, float]]]] = {}
         # the round drawn once into an image bigger than the view: (image, zoom, world x, world y of its corner)
@@ -574,6 +574,13 @@ class MapWidget(QWidget):
 
     def paint(self, painter: QPainter) -> None:
         """Draw one frame (also used to render offscreen)."""
+        dpr = max(1.0, self.devicePixelRatioF())
+        if dpr != self.sprites.dpr:  # shown on another screen: sharp sprites, badges and overlays again
+            self.sprites = MarkerSprites(dpr)
+            self._badges.clear()
+            self._overlays.clear()
+            self._round_image = None
+            self._round_slot.next_generation()
         proj = self.projection()
         painter.fillRect(proj.viewport, BACKGROUND)
         self._paint_tiles(painter, proj)
