@@ -63,17 +63,6 @@ def test_replay_delivers_positions_with_heading_and_accuracy(qtbot, tmp_path: Pa
     assert len(seen) == 5  # no more calls after unsubscribing
 
 
-def test_positions_arrive_at_the_pace_of_the_log(qtbot, tmp_path: Path) -> None:
-    source = QtPositionSource(None, nmea_file=short_log(tmp_path / "drive.nmea", n=3, step_s=0.5), loop=False)
-    got: list[Position | None] = []
-    source.subscribe(got.append)
-    source.start()
-    qtbot.waitUntil(lambda: len(got) >= 1, timeout=5000)
-    assert len(got) == 1  # the next fix is half a second later in the log
-    qtbot.waitUntil(lambda: len(got) >= 3, timeout=5000)
-    source.stop()
-
-
 def test_the_replay_starts_again_at_the_end_of_the_log(qtbot, tmp_path: Path) -> None:
     source = QtPositionSource(None, nmea_file=short_log(tmp_path / "drive.nmea", n=3, step_s=0.1), loop=True)
     got: list[Position | None] = []
