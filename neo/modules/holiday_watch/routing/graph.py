@@ -15,8 +15,9 @@ drawing. One-way streets stay one-way chains.
   every destination is settled: lengths and durations between all points, asymmetric.
 * :meth:`RoadGraph.path` gives the polyline of the way from one point to the next.
 
-Pure Python (standard library only): it runs on the tablet, and a 200-stop matrix on the
-demo area takes about a second.
+Pure Python (standard library only): it runs on the tablet. On the demo area (16,000
+road nodes, 1,900 after contraction) loading takes about 0.2 s of CPU and a 201-point
+matrix about 0.5 s (``make bench BENCH=watch.round``).
 """
 
 from __future__ import annotations
