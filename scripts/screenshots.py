@@ -52,7 +52,7 @@ PIN = "482913"
 UNIT_OFFICERS = [("100002", "Karim Benali", "739164"), ("100003", "Léa Rousseau", "275318")]
 LANDSCAPE = (1280, 800)
 PORTRAIT = (800, 1280)
-VISITS = "holiday_watch.visits"
+ROUNDS = "holiday_watch.rounds"
 
 
 class PausingRunner(EngineRunner):
@@ -174,8 +174,8 @@ def shoot(out: Path, suffix: str, lang: str, root: Path, hq: LiveHQ) -> None:
     pump(lambda: synced(window))
     from neo.replica import Replica
 
-    replica = Replica.for_session(window.session, {VISITS: "append_only"})
-    replica.put_many(VISITS, [(None, {"home": f"{n} rue des Lilas", "checked": ["portail", "volets"]})
+    replica = Replica.for_session(window.session, {ROUNDS: "mutable_shared"})
+    replica.put_many(ROUNDS, [(None, {"name": f"Ronde {n}", "stops": [f"{n} rue des Lilas"]})
                               for n in range(1, 451)])
     window.view.sync.check(probe=False)
     pump(lambda: window.status_model.pending == 450)

@@ -18,7 +18,7 @@ from tests.ui.hqkit import UNIT, enrol_through_the_screen
 pytestmark = pytest.mark.qt
 
 LAST_SYNC = re.compile(r"^Dernière synchro : \d\d:\d\d$")
-VISITS = "holiday_watch.visits"
+ROUNDS = "holiday_watch.rounds"  # a synced collection HQ stores without a payload check
 
 
 @pytest.fixture
@@ -34,10 +34,10 @@ def tablet(qtbot, tmp_path: Path, make_window, hq):
     return window
 
 
-def write_visit(session) -> str:
+def write_round(session) -> str:
     from neo.replica import Replica
 
-    return Replica.for_session(session, {VISITS: "append_only"}).put(VISITS, None, {"home": "12 rue des Lilas"})
+    return Replica.for_session(session, {ROUNDS: "mutable_shared"}).put(ROUNDS, None, {"name": "Ronde du matin", "stops": ["12 rue des Lilas"]})
 
 
 def click(qtbot, widget) -> None:
@@ -47,7 +47,7 @@ def click(qtbot, widget) -> None:
 def test_sync_button_sends_the_tablet_data_to_hq(qtbot, tablet, hq):
     window = tablet
     assert "En ligne" in window.status_bar.texts() and "Rien en attente" in window.status_bar.texts()
-    record_id = write_visit(window.session)
+    record_id = write_round(window.session)
     with qtbot.waitSignal(window.view.sync.sig_finished, timeout=30000) as finished:
         click(qtbot, window.top_bar.sync_button)
     assert finished.args[0].pushed == 1
@@ -58,12 +58,12 @@ def test_sync_button_sends_the_tablet_data_to_hq(qtbot, tablet, hq):
     assert device["audit_events"] > 0 and device["audit_ok"]  # the audit trail went too
     from neo.replica import Replica
 
-    assert Replica.for_session(window.session, {VISITS: "append_only"}).state(VISITS, record_id) == "acknowledged"
+    assert Replica.for_session(window.session, {ROUNDS: "mutable_shared"}).state(ROUNDS, record_id) == "acknowledged"
 
 
 def test_hq_unreachable_shows_the_offline_message_and_keeps_the_data(qtbot, tablet, hq):
     window = tablet
-    write_visit(window.session)
+    write_round(window.session)
     hq.stop()
     with qtbot.waitSignal(window.view.sync.sig_failed, timeout=60000) as failed:
         click(qtbot, window.top_bar.sync_button)
