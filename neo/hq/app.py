@@ -278,8 +278,10 @@ def create_app(config: HQConfig, *, hq: Headquarters | None = None) -> FastAPI:
         """Assemble the chunks and verify the SHA-256; on mismatch the chunks are discarded (422)."""
         return _json(service.complete_attachment(device, sha256, body))
 
-    @app.get(f"{API}/attachments/{{sha256}}/content", tags=["attachments"],
-             responses={**ERRORS, 404: {"model": protocol.ErrorResponse}})
+    @app.get(f"{API}/attachments/{{sha256}}/content", tags=["attachments"], response_class=FileResponse,
+             responses={**ERRORS, 404: {"model": protocol.ErrorResponse}, 200: {
+                 "description": "the file, with the media type given at completion (else application/octet-stream)",
+                 "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}})
     def attachment_content(sha256: Sha, device: CurrentDevice) -> Any:
         path, media_type = service.attachment_file(device, sha256)
         return FileResponse(path, media_type=media_type or "application/octet-stream")

@@ -42,6 +42,11 @@ UNLOCK_TOKEN_PATHS = frozenset({f"{protocol.API_PREFIX}/officers/verify"})
 """What the verify-only unlock token may call."""
 CHUNK_PATH = re.compile(r"^" + re.escape(protocol.API_PREFIX) + r"/attachments/[^/]+/chunks/[^/]+$")
 DRAIN_LIMIT = 64 * 1024 * 1024  # read (and drop) at most this much of an oversized body
+MAX_HEADER_BYTES = 32 * 1024
+"""All request headers together (names and values); more is refused with 431."""
+SINGLE_HEADERS = frozenset({"authorization", "content-length", "content-encoding", "content-type"})
+"""Headers a request may carry once: with two, which one counts would be a guess (one
+Authorization checked by the gate, another read by the route)."""
 
 
 async def send_error(send: Send, error: HQError) -> None:
@@ -67,8 +72,8 @@ class ApiGate:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        headers = _headers(scope)
         try:
+            headers = _headers(scope)
             if path.startswith(protocol.API_PREFIX + "/") and path not in PUBLIC_PATHS:
                 token = _bearer(headers.get("authorization"))
                 try:
@@ -170,8 +175,17 @@ async def _drain(receive: Receive, budget: int) -> None:
 
 def _headers(scope: Scope) -> dict[str, str]:
     out: dict[str, str] = {}
+    size = 0
     for k, v in scope.get("headers", []):
-        out[k.decode("latin-1").lower()] = v.decode("latin-1")
+        name = k.decode("latin-1").lower()
+        size += len(k) + len(v)
+        if name in out and name in SINGLE_HEADERS:
+            raise Rejected(tr("En-tête {name} en double.", name=name), code="duplicate_header", status=400,
+                           header=name)
+        out[name] = v.decode("latin-1")
+    if size > MAX_HEADER_BYTES:
+        raise Rejected(tr("En-têtes de requête trop volumineux (limite : {n} octets).", n=MAX_HEADER_BYTES),
+                       code="headers_too_large", status=431, limit=MAX_HEADER_BYTES)
     return out
 
 

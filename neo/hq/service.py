@@ -740,7 +740,7 @@ class Headquarters:
             if ev["device_id"] != device.id:
                 raise Rejected(tr("Ces événements d'audit viennent d'un autre appareil."), code="device_mismatch")
         try:
-            bodies = [json.dumps(ev, sort_keys=True, separators=(",", ":")) for ev in raw]
+            bodies = [json.dumps(ev, sort_keys=True, separators=(",", ":"), allow_nan=False) for ev in raw]
             for ev in raw:
                 json.dumps(ev, ensure_ascii=False).encode("utf-8")
         except (ValueError, UnicodeEncodeError, TypeError, RecursionError):

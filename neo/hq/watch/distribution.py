@@ -116,8 +116,11 @@ def add_basemap_routes(app: FastAPI, config: HQConfig) -> None:
         _path, info = current()
         return _json(info)
 
-    @app.get(f"{PREFIX}/basemap/content", tags=["holiday_watch"],
-             responses={**ERRORS, 206: {"description": "the requested byte range"},
+    @app.get(f"{PREFIX}/basemap/content", tags=["holiday_watch"], response_class=FileResponse,
+             responses={**ERRORS, 200: {"description": "the package (MBTiles)",
+                                        "content": {MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
+                        206: {"description": "the requested byte range",
+                              "content": {MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}},
                         304: {"description": "unchanged: If-None-Match names the current package"},
                         404: {"model": protocol.ErrorResponse, "description": "no basemap at HQ"},
                         416: {"description": "the range starts past the end of the file"}})

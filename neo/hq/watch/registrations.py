@@ -42,8 +42,10 @@ MAX_ERRORS = 20
 
 # -- field types ---------------------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_CONTROL_NO_NEWLINE = re.compile(r"[\x00-\x1f\x7f]")
+# Bidi embeddings, overrides and isolates too: one in a name would make a screen or the
+# citizen's report show other text than the one stored.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_NO_NEWLINE = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 def _no_control(text: str) -> str:
