@@ -24,9 +24,8 @@ from neo.hq.config import CollectionSpec
 log = logging.getLogger(__name__)
 
 DEFAULT_COLLECTIONS: tuple[CollectionSpec, ...] = (
-    # lookup: the reference files HQ publishes, and the consultations devices log.
-    CollectionSpec("lookup.reference_entries", "hq_authoritative", "all"),
-    CollectionSpec("lookup.queries", "append_only", "origin"),
+    # (the lookup syncs nothing: reference files stay at HQ, queries go to /m/lookup/search,
+    # which logs them; the device only keeps the hot-list of keyed hashes.)
     # statements: signed and sealed documents; a correction is a new record.
     CollectionSpec("statements.statements", "immutable", "unit"),
     # the templates and the offence list HQ publishes (neo-hq statements publish-...).
