@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 DEFAULT_COLLECTIONS: tuple[CollectionSpec, ...] = (
     # (the lookup syncs nothing: reference files stay at HQ, queries go to /m/lookup/search,
     # which logs them; the device only keeps the hot-list of keyed hashes.)
-    # statements: signed and sealed documents; a correction is a new record.
-    CollectionSpec("statements.statements", "immutable", "unit"),
+    # statements: signed and sealed documents; a correction is a new record. Only the device
+    # that took one gets it back (personal data: other tablets of the unit have no need of it).
+    CollectionSpec("statements.statements", "immutable", "origin"),
     # the templates and the offence list HQ publishes (neo-hq statements publish-...).
     CollectionSpec("statements.templates", "hq_authoritative", "all"),
     CollectionSpec("statements.offences", "hq_authoritative", "all"),
