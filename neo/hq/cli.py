@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from neo.hq.config import HQConfig, default_data_dir
 from neo.hq.errors import AdminError
 from neo.hq.storage import DatabaseError, redact
+from neo.hq.storage.db import normalize_url
 from neo.hq.tls import TlsError
 from neo.i18n import set_language, tr
 
@@ -152,12 +153,31 @@ def _read_pin(args: argparse.Namespace) -> str:
 # -- commands -------------------------------------------------------------------------------
 
 
+WORKER_CONFIG_ENV = "NEO_HQ_WORKER_CONFIG"
+"""How ``serve --workers N`` hands its configuration to the worker processes (JSON)."""
+
+
+def worker_app() -> Any:
+    """The app of one worker process of ``serve --workers N`` (uvicorn's factory): the
+    configuration the parent resolved, from :data:`WORKER_CONFIG_ENV`. Workers share
+    nothing but the database, the data directory and the listening socket."""
+    from neo.hq.app import create_app
+
+    spec = json.loads(os.environ[WORKER_CONFIG_ENV])
+    paths = {k: Path(spec[k]) if spec.get(k) else None for k in ("tls_cert", "tls_key", "tls_ca")}
+    config = HQConfig(data_dir=Path(spec["data_dir"]), db_url=spec["db_url"], public_url=spec["public_url"],
+                      insecure=bool(spec["insecure"]), **paths)
+    return create_app(config)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from neo.hq import tls
     from neo.hq.app import create_app
 
+    if args.workers < 1:
+        raise AdminError(tr("--workers doit valoir au moins 1."))
     if bool(args.tls_cert) != bool(args.tls_key):
         raise AdminError(tr("--tls-cert et --tls-key vont ensemble."))
     if args.insecure and (args.tls_cert or args.tls_ca):
@@ -179,7 +199,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     scheme = "http" if args.insecure else "https"
     url = args.public_url or f"{scheme}://{_url_host(args.host)}:{args.port}"
     config.public_url = url
-    app = create_app(config)
+    if args.workers > 1 and not normalize_url(config.database_url).startswith("postgresql"):
+        raise AdminError(tr("Plusieurs processus (--workers) demandent PostgreSQL (--db postgresql://…)."))
+    if args.workers == 1:
+        app: Any = create_app(config)
+    else:
+        from neo.hq.service import Headquarters
+
+        # Migrate and set the epoch once, before the workers start (they would race).
+        Headquarters(config).close()
+        os.environ[WORKER_CONFIG_ENV] = json.dumps({
+            "data_dir": str(config.data_dir), "db_url": config.database_url, "public_url": url,
+            "insecure": bool(args.insecure), **{k: str(v) if v else None for k, v in (
+                ("tls_cert", config.tls_cert), ("tls_key", config.tls_key), ("tls_ca", config.tls_ca))}})
+        app = "neo.hq.cli:worker_app"
     info = {
         "url": url, "host": args.host, "port": args.port, "insecure": bool(args.insecure),
         "tls_cert": str(config.tls_cert) if config.tls_cert else None,
@@ -195,8 +228,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _err(tr("  empreinte de l'autorité de certification (SHA-256) : {fp}", fp=fingerprint))
     else:
         _err(tr("  ATTENTION : HTTP sans TLS (--insecure), pour le développement seulement."))
+    if args.workers > 1:
+        _err(tr("  processus : {n}", n=args.workers))
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, server_header=False,
-                proxy_headers=False, **ssl_kw)
+                proxy_headers=False, factory=args.workers > 1, workers=args.workers if args.workers > 1 else None,
+                **ssl_kw)
     return 0
 
 
@@ -447,6 +483,19 @@ def cmd_conflict_resolve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_fleet(args: argparse.Namespace) -> int:
+    from neo.hq.check import check_fleet, load_journals
+
+    journals = load_journals(Path(args.journal))
+    with _open(args) as hq:
+        report = check_fleet(hq, journals, rehash=not args.no_rehash)
+    if args.json:
+        _dump(report.as_dict(limit=args.limit))
+    else:
+        _out(report.render(limit=args.limit))
+    return 0 if report.ok else 2
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     with _open(args) as hq:
         revision = hq.db.revision()
@@ -483,6 +532,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=tr("nom ou adresse supplémentaire du certificat (répétable)"))
     p.add_argument("--public-url", metavar="URL", help=tr("adresse du QG donnée aux appareils"))
     p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help=tr("processus de travail (défaut : 1 ; plusieurs demandent PostgreSQL)"))
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("seed-demo", parents=[common, as_json], help=tr("créer les données de démonstration"))
@@ -590,6 +641,15 @@ def build_parser() -> argparse.ArgumentParser:
     from neo.hq.watch.basemap_cli import add_parsers as add_basemap_parsers
 
     add_basemap_parsers(sub, common, as_json)
+
+    p = sub.add_parser("check-fleet", parents=[common, as_json],
+                       help=tr("comparer le journal des appareils avec le QG (rien perdu, rien en double, convergé)"))
+    p.add_argument("--journal", required=True, metavar="CHEMIN",
+                   help=tr("journal des appareils : fichier .jsonl ou .json, ou dossier"))
+    p.add_argument("--limit", type=int, default=50, metavar="N", help=tr("différences listées (défaut : 50)"))
+    p.add_argument("--no-rehash", action="store_true",
+                   help=tr("ne pas relire les octets des pièces jointes sur le disque"))
+    p.set_defaults(func=cmd_check_fleet)
 
     p = sub.add_parser("migrate", parents=[common, as_json], help=tr("mettre le schéma de la base à jour"))
     p.set_defaults(func=cmd_migrate)
