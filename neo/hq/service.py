@@ -171,6 +171,7 @@ def reason_text(code: str) -> str:
         "payload_too_large": tr("Le contenu de l'enregistrement est trop volumineux."),
         "payload_too_deep": tr("Le contenu de l'enregistrement est trop imbriqué."),
         "payload_invalid": tr("Le contenu de l'enregistrement n'est pas du JSON valide."),
+        "mutation_id_reused": tr("Cet identifiant de modification a déjà servi à un autre appareil."),
     }
     return texts.get(code, code)
 
@@ -514,14 +515,20 @@ class Headquarters:
             for m, (payload_text, payload_problem) in zip(mutations, encoded, strict=True):
                 mid = m.mutation_id
                 if mid in seen:
-                    results.append(_result(mid, **{k: v for k, v in seen[mid].items() if k != "mutation_id"},
-                                           replayed=True))
+                    if seen[mid]["device_id"] != device.id:  # another device's mutation: not its answer
+                        results.append(_result(mid, "rejected", reason_code="mutation_id_reused"))
+                        continue
+                    results.append(_result(mid, **{k: v for k, v in seen[mid].items()
+                                                   if k not in ("mutation_id", "device_id")}, replayed=True))
                     continue
                 if mid in answered:
                     results.append({**answered[mid], "replayed": True})
                     continue
                 key = (m.collection, m.record_id)
                 cur = state.get(key)
+                if cur is not None and cur.get("mutation_id") == mid and cur.get("origin_device") != device.id:
+                    results.append(_result(mid, "rejected", reason_code="mutation_id_reused"))
+                    continue
                 if cur is not None and cur.get("mutation_id") == mid:
                     # The answer to this very mutation is the record it wrote.
                     res = _result(mid, "applied", server_seq=int(cur["server_seq"]), replayed=key in db_state)

@@ -57,11 +57,22 @@ def _params(plan: _Plan, rows: Sequence[dict[str, Any]]) -> list[Any]:
     return [dict(zip(names, cells, strict=True)) for cells in zip(*columns, strict=True)]
 
 
-def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT every row (each a dict with a value for every column of ``table``)."""
+def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *,
+                skip_existing: bool = False) -> None:
+    """INSERT every row (each a dict with a value for every column of ``table``);
+    ``skip_existing``: a row whose primary key is already there is left out."""
     if not rows:
         return
     keys = [c.key for c in table.columns]
+    if skip_existing:
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        stmt = dialect_insert(table).on_conflict_do_nothing(index_elements=list(table.primary_key.columns))
+        plan = _plan(conn, f"insert-skip:{table.name}", stmt, keys)
+        conn.exec_driver_sql(plan[0], _params(plan, rows))
+        return
     plan = _plan(conn, f"insert:{table.name}", insert(table), keys)
     conn.exec_driver_sql(plan[0], _params(plan, rows))
 

@@ -68,7 +68,7 @@ def current_sequence(conn: Connection) -> int:
 # -- answered mutations ------------------------------------------------------------------------
 
 _MUTATION_RESULT = (
-    mutations.c.mutation_id, mutations.c.status, mutations.c.server_seq, mutations.c.reason_code,
+    mutations.c.mutation_id, mutations.c.device_id, mutations.c.status, mutations.c.server_seq, mutations.c.reason_code,
     mutations.c.reason, mutations.c.conflict_id, mutations.c.current_version,
 )
 
@@ -90,7 +90,10 @@ def mutations_get(conn: Connection, mutation_ids: Sequence[str]) -> dict[str, di
 
 
 def mutations_insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    bulk.insert_many(conn, mutations, rows)
+    """Keep the answers to mutations. An id already answered keeps its first answer: a
+    device that gave one mutation id to two records must not block every later write of
+    them (the second answer would collide with the first)."""
+    bulk.insert_many(conn, mutations, rows, skip_existing=True)
 
 
 # -- records ---------------------------------------------------------------------------------
