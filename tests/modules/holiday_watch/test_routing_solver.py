@@ -129,14 +129,43 @@ def test_fallback_when_ortools_does_not_import(monkeypatch) -> None:
     assert plan("start", stops, m, time_limit_s=0.05, solver="ortools").solver == "heuristic"
 
 
-def test_auto_uses_ortools_when_it_imports_and_exact_for_tiny_rounds() -> None:
+def test_auto_runs_both_searches_when_ortools_imports_and_exact_for_tiny_rounds(monkeypatch) -> None:
     if not ortools_available():
         pytest.skip("OR-Tools is not installed")
+    calls = []
+    real = solver_module._ortools
+
+    def spy(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solver_module, "_ortools", spy)
     m = random_matrix(25, 6)
     stops = [f"h{i}" for i in range(25)]
-    assert plan("start", stops, m, time_limit_s=0.2).solver == "ortools"
+    r = plan("start", stops, m, time_limit_s=0.2)
+    assert len(calls) == 1 and len(calls[0]) == 25
+    assert r.solver in ("ortools", "heuristic")
+    assert_valid(r, "start", stops)
+    alone = plan("start", stops, m, time_limit_s=0.2, solver="heuristic", seed=0)
+    assert r.length_m <= alone.length_m * 1.05
     assert plan("start", stops[:5], m, time_limit_s=0.2).solver == "exact"
     assert plan("start", [], m).solver == "trivial"
+    assert len(calls) == 1
+
+
+def test_auto_survives_an_ortools_failure(monkeypatch) -> None:
+    if not ortools_available():
+        pytest.skip("OR-Tools is not installed")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("solver crashed")
+
+    monkeypatch.setattr(solver_module, "_ortools", broken)
+    m = random_matrix(30, 7)
+    stops = [f"h{i}" for i in range(30)]
+    r = plan("start", stops, m, time_limit_s=0.1)
+    assert r.solver == "heuristic"
+    assert_valid(r, "start", stops)
 
 
 @pytest.mark.parametrize("solver", ["heuristic", "ortools"])
