@@ -16,12 +16,18 @@ an optional column is null. JSON Lines: one object per line, as ``to_dict()`` wr
 from __future__ import annotations
 
 import csv
+import functools
+import itertools
 import json
+import multiprocessing
+import os
 import types
 import typing
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +40,7 @@ from neo.hq.storage import hotlist as hotlist_sql
 from neo.hq.storage import reference as reference_sql
 from neo.i18n import tr
 from neo.modules.lookup.demo import records as demo_records
+from neo.modules.lookup.match import DatePrecision, parse_birth_date
 from neo.modules.lookup.match import keys as match_keys
 
 Progress = Callable[[str, int, int], None]
@@ -194,9 +201,35 @@ def _read(path: Path, file: str) -> Iterator[tuple[int, Validated | RowError]]:
 # -- keys ----------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _full_birth_date(text: str, today: date) -> date | None:
+    """The day a birth date names (as a person key reads it), None if it names no day;
+    cached: a million persons share some 40,000 birth dates."""
+    parsed = parse_birth_date(text, today=today)
+    if parsed is None or parsed.value is None or parsed.precision != DatePrecision.DAY:
+        return None
+    return parsed.value.to_date()
+
+
+_KEY_DAY = date(2000, 1, 1)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _person_key_prefix(last: str, first: str) -> str:
+    """``person_key(last, first, day)`` but the day (``v1:person:dupont:jean:``): the names'
+    part, cached, as names repeat."""
+    key = match_keys.person_key(last, first, _KEY_DAY)
+    assert key.endswith(_KEY_DAY.isoformat())
+    return key[:-len(_KEY_DAY.isoformat())]
+
+
 def _person(p: dict[str, Any], surname: str = "surname") -> list[str | None]:
     try:
-        return [match_keys.person_key(p[surname], " ".join(p.get("given_names") or ()), p["birth_date"])]
+        birth = p["birth_date"]
+        day = _full_birth_date(birth, date.today()) if isinstance(birth, str) else birth
+        if not isinstance(day, date):
+            return []
+        return [_person_key_prefix(p[surname], " ".join(p.get("given_names") or ())) + day.isoformat()]
     except (ValueError, KeyError, TypeError):
         return []
 
@@ -228,17 +261,28 @@ def record_keys(file: str, p: dict[str, Any]) -> list[tuple[str, str]]:
 # -- writing -------------------------------------------------------------------------------------
 
 
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _rows_of(v: Validated, now: datetime) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """One record's rows: ``reference_records``, its ``reference_keys``, its name-index rows."""
+    row = {"file": v.file, "record_id": v.record_id, "payload": _dumps(v.payload), "updated_at": v.updated_at,
+           "imported_at": now}
+    keys = [{"file": v.file, "record_id": v.record_id, "kind": kind, "key": key}
+            for kind, key in record_keys(v.file, v.payload)]
+    return row, keys, name_rows(v.file, v.payload)
+
+
 def _write_batch(conn: Any, batch: list[Validated], now: datetime) -> int:
     latest: dict[tuple[str, str], Validated] = {}
     for v in batch:  # the same record twice in a batch: the later line wins
         latest[(v.file, v.record_id)] = v
     rows, keys, names = [], [], []
     for v in latest.values():
-        rows.append({"file": v.file, "record_id": v.record_id, "updated_at": v.updated_at, "imported_at": now,
-                     "payload": json.dumps(v.payload, ensure_ascii=False, separators=(",", ":"))})
-        keys += [{"file": v.file, "record_id": v.record_id, "kind": kind, "key": key}
-                 for kind, key in record_keys(v.file, v.payload)]
-        names += name_rows(v.file, v.payload)
+        row, k, n = _rows_of(v, now)
+        rows.append(row)
+        keys += k
+        names += n
     hotlist_sql.bump_reference_generation(conn)  # the hot-list's cache is stale
     return reference_sql.upsert_records(conn, rows, keys, names)
 
@@ -301,25 +345,130 @@ def import_file(db: Database, file: str, path: Path, progress: Progress | None =
 # -- demo ----------------------------------------------------------------------------------------
 
 
-def seed_demo(db: Database, persons: int, progress: Progress | None = None, *, seed: int = DEMO_SEED,
-              chunk: int = 1000) -> dict[str, int]:
-    """Write the generator's records for ``persons`` persons into the reference files, one
-    transaction per chunk of persons (idempotent: the same records are rewritten in place)."""
+_SPAWN = multiprocessing.get_context("spawn")  # fresh workers: safe under threads (a server, Qt)
+WORKERS_FROM = 20_000  # persons from which the demo records are made in worker processes
+
+
+@dataclass
+class _DemoPart:
+    """The demo records of persons ``[start, stop)``, ready to write."""
+
+    stop: int
+    counts: dict[str, int]
+    batch: list[Validated] | None = None  # for the upsert path
+    rows: dict[str, list[tuple[Any, ...]]] | None = None  # for a bulk load: table -> encoded rows
+
+
+def _demo_validated(seed: int, persons: int, start: int, stop: int) -> tuple[list[Validated], dict[str, int]]:
     from neo.modules.lookup.demo import generate
 
+    batch: list[Validated] = []
+    counts: dict[str, int] = {}
+    for r in generate(seed, persons, start, stop):
+        payload = r.to_dict()
+        batch.append(Validated(r.FILE, r.id, payload, datetime.fromisoformat(payload["updated_at"]).astimezone(UTC)))
+        counts[r.FILE] = counts.get(r.FILE, 0) + 1
+    return batch, counts
+
+
+def _demo_part(seed: int, persons: int, start: int, stop: int, now: datetime, bulk_dialect: str | None) -> _DemoPart:
+    """(In a worker process, or in-process for a small population.) The records of
+    persons ``[start, stop)``: validated records for the upsert path, or, with
+    ``bulk_dialect``, every table's rows encoded for a bulk load."""
+    batch, counts = _demo_validated(seed, persons, start, stop)
+    if bulk_dialect is None:
+        return _DemoPart(stop, counts, batch=batch)
+    encode = _encoder(bulk_dialect)
+    records, keys, names = reference_sql.BULK_TABLES
+    out: dict[str, list[tuple[Any, ...]]] = {records.name: [], keys.name: [], names.name: []}
+    for v in batch:
+        row, k, n = _rows_of(v, now)
+        out[records.name].append(encode(records.name, row))
+        out[keys.name] += [encode(keys.name, x) for x in k]
+        out[names.name] += [encode(names.name, x) for x in n]
+    return _DemoPart(stop, counts, rows=out)
+
+
+_ENCODERS: dict[str, Callable[[str, dict[str, Any]], tuple[Any, ...]]] = {}
+
+
+def _encoder(dialect: str) -> Callable[[str, dict[str, Any]], tuple[Any, ...]]:
+    if dialect not in _ENCODERS:
+        _ENCODERS[dialect] = reference_sql.bulk_encoder(dialect)
+    return _ENCODERS[dialect]
+
+
+def _demo_parts(seed: int, persons: int, chunk: int, workers: int, now: datetime,
+                bulk_dialect: str | None) -> Iterator[_DemoPart]:
+    """The parts in order, made by ``workers`` processes (in-process when 0), at most two
+    per worker ahead of the writer."""
+    slices = [(a, min(persons, a + chunk)) for a in range(0, persons, chunk)]
+    if workers <= 0:
+        for a, b in slices:
+            yield _demo_part(seed, persons, a, b, now, bulk_dialect)
+        return
+    pool = ProcessPoolExecutor(workers, mp_context=_SPAWN)
+    try:
+        pending: deque[Future[_DemoPart]] = deque()
+        todo = iter(slices)
+        for a, b in itertools.islice(todo, 2 * workers):
+            pending.append(pool.submit(_demo_part, seed, persons, a, b, now, bulk_dialect))
+        while pending:
+            part = pending.popleft().result()
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.append(pool.submit(_demo_part, seed, persons, nxt[0], nxt[1], now, bulk_dialect))
+            yield part
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def seed_demo(db: Database, persons: int, progress: Progress | None = None, *, seed: int = DEMO_SEED,
+              chunk: int = 1000, workers: int | None = None, bulk: bool | None = None) -> dict[str, int]:
+    """Write the generator's records for ``persons`` persons into the reference files
+    (idempotent: the same records are rewritten in place). Returns the records per file.
+
+    Into empty reference tables (``bulk``, the default then) everything is written in one
+    transaction with the indexes built at the end (:func:`neo.hq.storage.reference.bulk_begin`);
+    otherwise in one transaction per ``chunk`` persons, each record upserted with its keys
+    and names. From :data:`WORKERS_FROM` persons, the records are made in ``workers``
+    spawned processes (default: one per CPU) while this one writes. ``progress`` is told
+    after each chunk (a bulk load's last chunk once the indexes are built).
+    """
+    if workers is None:
+        workers = (os.cpu_count() or 1) if persons >= WORKERS_FROM else 0
+    if bulk is None:
+        bulk = persons > 0 and db.read(reference_sql.is_empty)
     now = datetime.now(UTC)
     written: dict[str, int] = {}
-    for start in range(0, persons, chunk):
-        stop = min(persons, start + chunk)
-        batch: list[Validated] = []
-        for r in generate(seed, persons, start, stop):
-            payload = r.to_dict()
-            batch.append(Validated(r.FILE, r.id, payload,
-                                   datetime.fromisoformat(payload["updated_at"]).astimezone(UTC)))
-            written[r.FILE] = written.get(r.FILE, 0) + 1
-        db.write(lambda conn, b=batch: _write_batch(conn, b, now))
+    label = tr("fichiers de référence")
+
+    def tally(part: _DemoPart) -> None:
+        for file, n in part.counts.items():
+            written[file] = written.get(file, 0) + n
+
+    if bulk:
+        def load(conn: Any) -> None:
+            state = reference_sql.bulk_begin(conn)
+            hotlist_sql.bump_reference_generation(conn)  # the hot-list's cache is stale
+            for part in _demo_parts(seed, persons, chunk, workers, now, conn.dialect.name):
+                assert part.rows is not None
+                reference_sql.bulk_insert(conn, part.rows)
+                tally(part)
+                if progress is not None and part.stop < persons:
+                    progress(label, part.stop, persons)
+            reference_sql.bulk_finish(conn, state)
+
+        db.write(load)
         if progress is not None:
-            progress(tr("fichiers de référence"), stop, persons)
+            progress(label, persons, persons)
+        return dict(sorted(written.items()))
+    for part in _demo_parts(seed, persons, chunk, workers, now, None):
+        assert part.batch is not None
+        db.write(lambda conn, b=part.batch: _write_batch(conn, b, now))
+        tally(part)
+        if progress is not None:
+            progress(label, part.stop, persons)
     return dict(sorted(written.items()))
 
 

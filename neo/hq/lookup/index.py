@@ -12,6 +12,7 @@ left the sound alone.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from neo.modules.lookup.demo import records as demo_records
@@ -47,17 +48,29 @@ def _birth(value: Any) -> tuple[str | None, int | None]:
     return iso, int(value[:4])
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _surname(text: str) -> tuple[str, str]:
+    """(folded surname, phonetic key of its core); cached, as names repeat."""
+    last = normalize_name(text)
+    return last, phonetic_key(name_parts(last).compact) if last else ""
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _given(text: str) -> tuple[str, str]:
+    """(folded given names, phonetic key of the first one's first word); cached."""
+    first = normalize_name(text)
+    core = name_parts(first).core
+    return first, phonetic_key(core[0]) if core else ""
+
+
 def _row(file: str, record_id: str, surname: str, given: str, birth: str | None, year: int | None) -> dict[str, Any] | None:
-    last = normalize_name(surname)
-    first = normalize_name(given)
+    last, surname_ph = _surname(surname)
     if not last:
         return None
-    parts = name_parts(last)
-    first_parts = name_parts(first)
-    given_ph = phonetic_key(first_parts.core[0]) if first_parts.core else ""
+    first, given_ph = _given(given)
     return {
         "file": file, "record_id": record_id, "surname": last[:200], "given": first[:200],
-        "surname_ph": phonetic_key(parts.compact)[:64], "given_ph": given_ph[:64],
+        "surname_ph": surname_ph[:64], "given_ph": given_ph[:64],
         "birth_date": birth, "birth_year": year, "full_name": f"{last} {first}".strip()[:400],
     }
 
