@@ -98,6 +98,7 @@ ReasonCode = Literal[
     "payload_too_large",
     "payload_too_deep",
     "payload_invalid",
+    "mutation_id_reused",
     # refused by the collection's own check at HQ (neo.hq.validators)
     "record_invalid",
     "seal_invalid",

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from neo import protocol
 from neo.hq.lookup.service import RateLimiter
 from neo.hq.testing import LiveHQ
 
@@ -71,6 +72,7 @@ def test_another_devices_mutation_id_gets_no_answer_of_its_own(live: LiveHQ, wor
     (res,) = r.json()["results"]
     assert (res["status"], res.get("reason_code")) == ("rejected", "mutation_id_reused"), res
     assert "server_seq" not in res and "current_version" not in res
+    protocol.MutationResult.model_validate(res)  # a reason the device knows
     before.unchanged()
     # once A's answer is among those HQ keeps (its record was edited since), the same
     edit = a.mutation("test.notes", {"t": "modifiée"}, record_id=mine["record_id"], base_version=mine["version"])
