@@ -109,7 +109,7 @@ def bench_round(options: Any) -> Iterator[dict[str, Any]]:
         for solver in ("auto", "heuristic"):
             runs = []
             for seed in range(repeats):
-                r, wall, cpu = _timed(lambda seed=seed, solver=solver: plan(
+                r, wall, cpu = _timed(lambda seed=seed, solver=solver, stops=stops, matrix=matrix, limit=limit: plan(
                     start, stops, matrix, time_limit_s=limit, seed=seed, constraints=constraints, solver=solver))
                 runs.append((wall, cpu, (r.length_m / best - 1) * 100, r.solver))
             walls, cpus, gaps = [x[0] for x in runs], [x[1] for x in runs], [x[2] for x in runs]

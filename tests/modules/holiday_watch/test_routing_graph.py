@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import sqlite3
@@ -165,7 +166,7 @@ def test_point_behind_on_a_one_way_street_goes_around(tmp_path: Path) -> None:
     loop = 300 + haversine_m(*nodes[3], *nodes[4]) + haversine_m(*nodes[4], *nodes[0])
     assert around == pytest.approx(loop - 200, rel=1e-3)
     line = graph.path(ahead, behind, metric="length")
-    drawn = sum(haversine_m(*a, *b) for a, b in zip(line, line[1:], strict=False))
+    drawn = sum(haversine_m(*a, *b) for a, b in itertools.pairwise(line))
     assert drawn == pytest.approx(around, rel=1e-3)
 
 
@@ -206,7 +207,7 @@ def test_paths_follow_the_matrix_on_a_grid(tmp_path: Path) -> None:
             if i == j:
                 continue
             line = graph.path(points[i], points[j], metric="length")
-            drawn = sum(haversine_m(*a, *b) for a, b in zip(line, line[1:], strict=False))
+            drawn = sum(haversine_m(*a, *b) for a, b in itertools.pairwise(line))
             assert drawn == pytest.approx(m.length_m[i][j], rel=1e-6, abs=1e-3)
             asymmetric += abs(m.length_m[i][j] - m.length_m[j][i]) > 1
     assert asymmetric > 0

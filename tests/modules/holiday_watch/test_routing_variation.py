@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import statistics
@@ -81,7 +82,7 @@ def test_no_home_is_visited_less_often_than_its_policy(month) -> None:
         days = visits[hid]
         gap = home.policy.max_gap_days
         assert days and days[0] == home.start_date, hid  # due on the first day of the watch
-        for a, b in zip(days, days[1:], strict=False):
+        for a, b in itertools.pairwise(days):
             assert (b - a).days <= gap, (hid, a, b, gap)
         assert (last_day - days[-1]).days < gap, hid
         if home.policy.min_visits_per_week:
@@ -95,7 +96,7 @@ def test_no_home_is_visited_less_often_than_its_policy(month) -> None:
 def test_homes_are_sometimes_visited_early(month) -> None:
     _matrix, visits, _rounds, homes = month
     gaps = [(b - a).days for hid, days in visits.items() if homes[hid].policy.max_gap_days >= 3
-            for a, b in zip(days, days[1:], strict=False)]
+            for a, b in itertools.pairwise(days)]
     assert min(gaps) < max(gaps)  # not a fixed rhythm
     assert len(set(gaps)) >= 3
 
@@ -104,7 +105,7 @@ def test_orders_vary_from_day_to_day_within_the_length_tolerance(month) -> None:
     matrix, _visits, rounds, _homes = month
     orders = [r.round.order for r in rounds]
     assert len(set(orders)) == len(orders)
-    distances = [kendall_distance(a, b) for a, b in zip(orders, orders[1:], strict=False)]
+    distances = [kendall_distance(a, b) for a, b in itertools.pairwise(orders)]
     assert statistics.mean(distances) > 0.15
     # Even over the same homes, the order changes: the daily homes (every day) are a
     # subset common to all rounds.
@@ -155,11 +156,12 @@ def test_selection_puts_overdue_first_and_skips_ended_watches() -> None:
         WatchedHome("ended", VisitPolicy(every_n_days=1), None, day - timedelta(days=9), day - timedelta(days=1)),
         WatchedHome("later", VisitPolicy(every_n_days=1), None, day + timedelta(days=1)),
         WatchedHome("new", VisitPolicy(min_visits_per_week=3), None, day - timedelta(days=2)),
+        WatchedHome("twice-a-day", VisitPolicy(min_visits_per_week=14), day),
     ]
     for seed in range(20):
         sel = select_homes(homes, day, random.Random(seed), earliness=1.0)
-        assert set(sel.stops) <= {"late", "due", "fresh", "new"}
-        assert set(sel.required) == {"late", "due", "new"}
+        assert set(sel.stops) <= {"late", "due", "fresh", "new", "twice-a-day"}
+        assert set(sel.required) == {"late", "due", "new", "twice-a-day"}
         assert sel.priority["late"] == OVERDUE and sel.priority["due"] == DUE and sel.priority["new"] == OVERDUE
         assert sel.stops.index("due") > max(sel.stops.index("late"), sel.stops.index("new"))
         assert sel.priority.get("fresh", EARLY) == EARLY
@@ -205,8 +207,9 @@ def test_start_time_fits_the_shift() -> None:
 def test_policies_are_checked() -> None:
     assert VisitPolicy(min_visits_per_week=2).max_gap_days == 3
     assert VisitPolicy(min_visits_per_week=7).max_gap_days == 1
+    assert VisitPolicy(min_visits_per_week=14).max_gap_days == 0  # at every round
     assert VisitPolicy(every_n_days=5).max_gap_days == 5
     for bad in ({}, {"every_n_days": 2, "min_visits_per_week": 2}, {"every_n_days": 0},
-                {"min_visits_per_week": 8}):
+                {"min_visits_per_week": 22}, {"min_visits_per_week": 0}):
         with pytest.raises(RoutingError):
             VisitPolicy(**bad)

@@ -43,7 +43,7 @@ EXHAUSTIVE_MAX_STOPS = 6
 class VisitPolicy:
     """How often a home must be visited: every ``every_n_days`` days at most, or at least
     ``min_visits_per_week`` times in any 7 days (read as a gap of ``7 // n`` days, which
-    guarantees it)."""
+    guarantees it; above 7 a week, the home is due at every round)."""
 
     every_n_days: int | None = None
     min_visits_per_week: int | None = None
@@ -53,16 +53,16 @@ class VisitPolicy:
             raise RoutingError("a visit policy gives either every_n_days or min_visits_per_week")
         if self.every_n_days is not None and self.every_n_days < 1:
             raise RoutingError("every_n_days must be at least 1")
-        if self.min_visits_per_week is not None and not 1 <= self.min_visits_per_week <= 7:
-            raise RoutingError("min_visits_per_week must be between 1 and 7")
+        if self.min_visits_per_week is not None and not 1 <= self.min_visits_per_week <= 21:
+            raise RoutingError("min_visits_per_week must be between 1 and 21")
 
     @property
     def max_gap_days(self) -> int:
-        """The most days allowed between two visits."""
+        """The most days allowed between two visits (0: at every round, even the same day)."""
         if self.every_n_days is not None:
             return self.every_n_days
         assert self.min_visits_per_week is not None
-        return max(1, 7 // self.min_visits_per_week)
+        return 7 // self.min_visits_per_week
 
 
 @dataclass(frozen=True)
@@ -132,8 +132,8 @@ def select_homes(homes: Sequence[WatchedHome], day: date, rng: random.Random, *,
     for home in sorted(homes, key=lambda h: str(h.id)):  # the draw must not depend on input order
         if not home.active(day):
             continue
-        if home.last_visit is not None and home.last_visit >= day:
-            continue
+        if home.last_visit is not None and home.last_visit >= day and home.policy.max_gap_days > 0:
+            continue  # visited today already
         left = home.days_left(day)
         draw = rng.random()
         if left < 0:
