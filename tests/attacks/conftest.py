@@ -173,6 +173,42 @@ def raw_http(live: LiveHQ, head: bytes, body: bytes = b"", *, timeout: float = 1
     return int(answer[9:12]), answer
 
 
+SHA_ZERO = "0" * 64
+
+
+def authed_routes(world: World) -> list[tuple[str, str, dict[str, Any]]]:
+    """Every route behind the device token, with a body good enough to reach it
+    (method, path, httpx keyword arguments); a test checks the list against the OpenAPI."""
+    from tests.hq.watch.watch_data import postcode, registration
+
+    a = world.a.handle
+    files = f"/api/v1/attachments/{world.photo_sha}"
+    return [
+        ("GET", "/api/v1/device", {}),
+        ("GET", "/api/v1/roster", {}),
+        ("POST", "/api/v1/officers/verify", {"json": {"service_number": a.officer, "pin": "000000"}}),
+        ("POST", "/api/v1/sync/push", {"json": {"mutations": [world.a2.mutation()]}}),
+        ("GET", "/api/v1/sync/pull", {}),
+        ("GET", "/api/v1/conflicts", {}),
+        ("PUT", f"/api/v1/attachments/{SHA_ZERO}/chunks/0", {"content": b"data"}),
+        ("GET", files, {}),
+        ("POST", f"{files}/complete", {"json": {"size": len(world.photo), "chunk_count": 1}}),
+        ("GET", f"{files}/content", {}),
+        ("POST", "/api/v1/audit/push", {"json": {"events": audit_events(world.a.device_id, 1)}}),
+        ("GET", "/api/v1/audit/chain", {}),
+        ("POST", "/api/v1/m/lookup/search", {"json": {
+            "query_id": str(uuid.uuid4()), "officer": a.officer, "reason": "recherche",
+            "text": world.stolen["plate"], "asked_at_ms": 1_790_000_000_000}}),
+        ("GET", "/api/v1/m/lookup/hotlist", {}),
+        ("POST", "/api/v1/m/holiday_watch/registrations", {"json": {
+            "officer": a.officer, "registration": registration(postcode())}}),
+        ("POST", f"/api/v1/m/holiday_watch/registrations/{world.registration_id}/access", {"json": {
+            "officer": a.officer, "reason": "contrôle"}}),
+        ("GET", "/api/v1/m/holiday_watch/basemap", {}),
+        ("GET", "/api/v1/m/holiday_watch/basemap/content", {}),
+    ]
+
+
 # -- the world under attack ----------------------------------------------------------------------
 
 

@@ -57,7 +57,9 @@ def add_watch_routes(app: FastAPI, service: Headquarters) -> None:
 
     @app.post(f"{PREFIX}/registrations", response_model=RegistrationAnswer, tags=["holiday_watch"],
               responses={**ERRORS, 403: {"model": protocol.ErrorResponse,
-                                         "description": "the officer is not of the device's unit"}})
+                                         "description": "the officer is not of the device's unit"},
+                         409: {"model": protocol.ErrorResponse,
+                               "description": "a registration with this id exists (registration_exists)"}})
     def watch_register(body: RegistrationRequest, device: CurrentDevice) -> Any:
         """Register a home for the holiday watch (validated; assigned to the unit of its area)."""
         return _json(watch.register_from_device(device, body.officer, body.registration))

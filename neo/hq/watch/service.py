@@ -43,7 +43,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from sqlalchemy import Connection
 
 from neo import protocol
-from neo.hq.errors import AdminError, AuthError, NotFound, Rejected
+from neo.hq.errors import AdminError, AuthError, Conflict, NotFound, Rejected
 from neo.hq.security import ShareKeyring
 from neo.hq.storage import admin as admin_sql
 from neo.hq.storage import watch as watch_sql
@@ -341,6 +341,9 @@ class WatchService:
         """A registration taken at a unit's desk on a tablet: the officer must be of the
         device's unit; the home goes to the unit of its area (the device's when no unit covers it)."""
         self._check_officer(device, officer)
+        if registration.id is not None and self.db.read(lambda c: watch_sql.registrations_get(c, [registration.id])):
+            # the desk takes new homes; replacing one (its phone, its access code) is HQ's import
+            raise Conflict(tr("Cette inscription existe déjà au QG."), code="registration_exists")
         return self.register(registration, source="api", fallback_unit_id=device.unit_id)
 
     def import_file(self, path: Path, *, today: date | None = None) -> dict[str, Any]:
