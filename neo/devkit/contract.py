@@ -122,9 +122,11 @@ def test_page_in_the_shell(neo_window: ShellWindow, neo_module: str) -> None:
     assert tile is not None, f"no tile for {neo_module!r} on the home screen"
     assert tile.state != "failed", f"the tile is failed: {rec.error_stage}: {rec.error}"
     neo_window.open(neo_module)
+    neo_window.qtbot.wait(50)  # the page settles as it would before an officer touches it
     before = language()
     try:
         set_language("en" if before != "en" else "fr")
+        neo_window.qtbot.wait(50)
     finally:
         set_language(before)
     rec = neo_window.host.get(neo_module)

@@ -1,0 +1,1 @@
+"""The module's Qt code (the only place it imports PySide6)."""
