@@ -23,6 +23,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+UNIT_VISIBLE = frozenset({"holiday_watch.visits"})
+"""Collections the fleet writes whose records every device of the writer's unit pulls
+(statements go back only to the device that took them: visibility ``origin``)."""
 ACKNOWLEDGED = ("applied", "duplicate")
 """Push results after which the record is at HQ (``duplicate``: HQ already had this version)."""
 
@@ -138,8 +141,8 @@ class Journal:
 
     def expected_received(self, device_id: str) -> dict[str, str | None]:
         """``"collection/record_id"`` -> version this device should have pulled, from the
-        other devices' journals: every record of a unit-mate HQ acknowledged (visits and
-        statements are visible to the unit), and the unit's registrations (HQ-authored:
+        other devices' journals: every record of a unit-mate HQ acknowledged in a collection
+        visible to the unit (:data:`UNIT_VISIBLE`: the visits), and the unit's registrations (HQ-authored:
         version None, the checker reads it from HQ). Its own records are left out (the
         fleet pulls with ``exclude_own``)."""
         me = self.devices[device_id]
@@ -149,7 +152,7 @@ class Journal:
             if other.unit != me.unit or other.device_id == device_id:
                 continue
             for rec in other.records.values():
-                if rec.acknowledged:
+                if rec.acknowledged and rec.collection in UNIT_VISIBLE:
                     out[f"{rec.collection}/{rec.record_id}"] = rec.version
         return out
 
