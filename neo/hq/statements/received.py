@@ -27,7 +27,7 @@ class _Lenient(BaseModel):
 
 
 class TemplateRef(_Lenient):
-    id: str = Field(min_length=1, max_length=80)
+    id: str = Field(pattern=protocol.FREE_TEXT_PATTERN, min_length=1, max_length=80)
     version: int = Field(ge=0, le=2**31 - 1)
 
 
@@ -39,28 +39,29 @@ class OfficerRef(_Lenient):
 
 class FileRef(_Lenient):
     sha256: str = Field(pattern=protocol.SHA256_PATTERN)
-    media_type: str | None = Field(default=None, max_length=100)
-    name: str | None = Field(default=None, max_length=255)
+    media_type: str | None = Field(default=None, pattern=protocol.FREE_TEXT_PATTERN, max_length=100)
+    name: str | None = Field(default=None, pattern=protocol.FREE_TEXT_PATTERN, max_length=255)
     size: int | None = Field(default=None, ge=0, le=protocol.MAX_ATTACHMENT_BYTES)
 
 
 class SealRef(_Lenient):
-    canonical: str = Field(max_length=40)
-    sha256: str = Field(max_length=64)
-    signature: str = Field(max_length=200)
-    device_id: str = Field(max_length=36)
-    key_id: str | None = Field(default=None, max_length=64)
-    public_key: str | None = Field(default=None, max_length=64)
+    canonical: str = Field(pattern=protocol.FREE_TEXT_PATTERN, max_length=40)
+    sha256: str = Field(pattern=protocol.FREE_TEXT_PATTERN, max_length=64)
+    signature: str = Field(pattern=protocol.FREE_TEXT_PATTERN, max_length=200)
+    device_id: str = Field(pattern=protocol.FREE_TEXT_PATTERN, max_length=36)
+    key_id: str | None = Field(default=None, pattern=protocol.FREE_TEXT_PATTERN, max_length=64)
+    public_key: str | None = Field(default=None, pattern=protocol.FREE_TEXT_PATTERN, max_length=64)
 
 
 class ReceivedStatement(_Lenient):
-    """The members of a statement payload HQ relies on."""
+    """The members of a statement payload HQ relies on (its index columns: no control
+    characters, which PostgreSQL text cannot hold)."""
 
     id: str = Field(pattern=protocol.UUID_PATTERN)
     template: TemplateRef
-    kind: str = Field(min_length=1, max_length=40)
+    kind: str = Field(pattern=protocol.FREE_TEXT_PATTERN, min_length=1, max_length=40)
     officer: OfficerRef
-    signed_at: str | None = Field(default=None, max_length=40)
+    signed_at: str | None = Field(default=None, pattern=protocol.FREE_TEXT_PATTERN, max_length=40)
     corrects: str | None = Field(default=None, pattern=protocol.UUID_PATTERN)
     attachments: list[FileRef] = Field(default_factory=list, max_length=500)
     seal: SealRef
