@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
+from starlette.requests import ClientDisconnect
 
 from neo import protocol
 from neo.hq.errors import AuthError, HQError, Rejected, ServerError, TooLarge
@@ -94,6 +95,8 @@ class ApiGate:
         except HQError as err:
             await send_error(send, err)
             return
+        except ClientDisconnect:  # the body was cut short: nobody to answer, nothing to handle
+            return
         await self.app(scope, receive, send)
 
     async def _body(self, scope: Scope, receive: Receive, headers: dict[str, str],
@@ -117,7 +120,9 @@ class ApiGate:
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
-                break
+                # Never hand a partial body on as if it were whole (a cut chunk upload
+                # would be stored short and the file could never complete).
+                raise ClientDisconnect()
             data = message.get("body", b"")
             size += len(data)
             more = message.get("more_body", False)
