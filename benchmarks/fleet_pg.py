@@ -56,6 +56,8 @@ class PrivatePostgres:
         self.data = self.root / "data"
         self.log = self.root / "postgres.log"
         self.restarts = 0
+        self.keep = False
+        """leave the cluster running at exit (to look at a failed run): ``pg_ctl -D data stop`` by hand"""
 
     def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         kw: dict[str, object] = {"user": self.user} if self.user else {}
@@ -127,4 +129,5 @@ class PrivatePostgres:
             raise
 
     def __exit__(self, *exc: object) -> None:
-        self.stop()
+        if not self.keep:
+            self.stop()
