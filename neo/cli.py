@@ -250,8 +250,6 @@ def save_hq_link(store: Any, link: dict[str, Any]) -> None:
 
 
 def cmd_enroll(args: argparse.Namespace, pins: PinReader) -> int:
-    import socket
-
     from neo.sync.enrolment import enroll
 
     vault = _vault(args)
@@ -260,8 +258,8 @@ def cmd_enroll(args: argparse.Namespace, pins: PinReader) -> int:
         if not args.json:
             print(message, file=sys.stderr, flush=True)
 
-    result = enroll(vault, args.code, args.name or socket.gethostname()[:80] or "NEO",
-                    progress=progress, on_store=save_hq_link)
+    # No code or name given: the provisioning file's, else the host name (neo.provisioning).
+    result = enroll(vault, args.code or "", args.name or "", progress=progress, on_store=save_hq_link)
     data = {"device_id": result.device_id, "unit": result.unit, "hq": result.hq_url, "roster": len(result.roster)}
     _emit(args, data, lambda: print(tr(
         "Appareil enrôlé auprès de l'unité {unit} ({n} agents). Au premier déverrouillage de chaque agent, "
@@ -430,8 +428,9 @@ def build_parser(module_commands: Sequence[Any] = ()) -> argparse.ArgumentParser
     p.set_defaults(func=cmd_officer_remove)
 
     p = sub.add_parser("enroll", parents=[common], help="enrol this device with HQ using a one-time code")
-    p.add_argument("code", help="the enrolment code given by HQ (NEO1-...)")
-    p.add_argument("--name", help="a name for this device (default: the host name)")
+    p.add_argument("code", nargs="?", default="",
+                   help="the enrolment code given by HQ (NEO1-...; default: the provisioning file's)")
+    p.add_argument("--name", help="a name for this device (default: the provisioning file's, else the host name)")
     p.set_defaults(func=cmd_enroll)
     p = sub.add_parser("unlock", parents=[common, auth], help="check an officer's PIN (exit 0 if it opens)")
     p.set_defaults(func=cmd_unlock)

@@ -12,11 +12,16 @@ Enrolment (``neo enroll CODE`` or the app's enrolment screen):
    link (token) in the database, and the verify-only unlock token in the vault.
 
 Nothing is written on the device before HQ has accepted the enrolment.
+
+On a managed tablet the fleet's provisioning file (:mod:`neo.provisioning`) names HQ and
+its CA: a code for another HQ or CA is refused before anything is sent, and the file may
+carry the code and the device's name.
 """
 
 from __future__ import annotations
 
 import base64
+import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +33,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from neo import protocol
 from neo.i18n import tr
+from neo.provisioning import ProvisioningError, load_provisioning
 from neo.vault import PermissionDenied, RevokedByHq, Vault, VaultError, VerifiedOfficer
 
 Progress = Callable[[str], None]
@@ -91,9 +97,20 @@ def _verify_arg(ca_pem: str | None) -> ssl.SSLContext | bool:
     return ctx
 
 
+def _host_name() -> str:
+    try:
+        name = "".join(ch for ch in socket.gethostname().strip() if ch.isprintable())[:80]
+    except OSError:
+        name = ""
+    return name or "NEO"
+
+
 def enroll(vault: Vault, code: str, device_name: str, *, progress: Progress | None = None,
            on_store: Callable[[Any, dict[str, Any]], None] | None = None) -> EnrolmentResult:
     """Enrol the (blank) device behind ``vault`` with the HQ named in ``code``.
+
+    An empty ``code`` or ``device_name`` is taken from the provisioning file (the name
+    then falls back to the host name); a code contradicting that file is refused.
 
     ``on_store(store, link)`` is called with the open store and the HQ link
     (url, ca_pem, ca_fingerprint, token, device_id, unit, epoch) so the sync layer can
@@ -103,9 +120,22 @@ def enroll(vault: Vault, code: str, device_name: str, *, progress: Progress | No
     if vault.exists():
         raise EnrolmentError(tr("Cet appareil est déjà enrôlé."))
     try:
+        provisioned = load_provisioning()
+    except ProvisioningError as exc:
+        raise EnrolmentError(exc.message) from exc
+    code = (code or "").strip() or (provisioned.enrolment_code if provisioned else None) or ""
+    if not code:
+        raise EnrolmentError(tr("Indiquez le code d'enrôlement (NEO1-…) donné par votre unité."))
+    device_name = device_name or (provisioned.device_name if provisioned else None) or _host_name()
+    try:
         decoded = protocol.EnrolmentCode.decode(code)
     except ValueError as exc:
         raise EnrolmentError(tr("Code d'enrôlement invalide : vérifiez-le ou demandez-en un nouveau.")) from exc
+    if provisioned is not None:
+        try:
+            provisioned.check_code(decoded)
+        except ProvisioningError as exc:
+            raise EnrolmentError(exc.message) from exc
     say(tr("Vérification du certificat du QG…"))
     ca_pem = fetch_pinned_ca(decoded.url, decoded.ca_fingerprint)
     prep = vault.prepare_enrolment()

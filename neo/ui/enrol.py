@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from neo.i18n import tr
+from neo.provisioning import ProvisioningError, load_provisioning
 from neo.ui.qt import (
     QBoxLayout,
     QFrame,
@@ -229,6 +230,7 @@ class EnrolScreen(QWidget):
         self.enrol_button.clicked.connect(self.submit)
         self.set_wipe_notice(wipe_notice)
         self.retranslate()
+        self.prefill_from_provisioning()
 
     # -- language and layout --------------------------------------------------------------------
     def retranslate(self) -> None:
@@ -278,6 +280,22 @@ class EnrolScreen(QWidget):
                 card_.setMaximumWidth(620 if portrait else high)
                 self.body.setStretch(i, 0 if portrait else stretch)
         super().resizeEvent(event)
+
+    def prefill_from_provisioning(self) -> None:
+        """A managed tablet: the code and the name its provisioning file carries
+        (neo.provisioning); a broken file is said at once."""
+        try:
+            provisioned = load_provisioning()
+        except ProvisioningError as exc:
+            self._show_error(exc.message)
+            return
+        if provisioned is None:
+            return
+        if provisioned.enrolment_code:
+            self.code.setText(provisioned.enrolment_code)
+            self.code.setCursorPosition(0)
+        if provisioned.device_name:
+            self.device_name.setText(provisioned.device_name)
 
     # -- input ----------------------------------------------------------------------------------
     def paste(self) -> None:
