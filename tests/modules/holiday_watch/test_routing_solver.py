@@ -140,6 +140,7 @@ def test_auto_runs_both_searches_when_ortools_imports_and_exact_for_tiny_rounds(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(solver_module, "_ortools", spy)
+    monkeypatch.setattr(solver_module, "_spare_cores", lambda: True)
     m = random_matrix(25, 6)
     stops = [f"h{i}" for i in range(25)]
     r = plan("start", stops, m, time_limit_s=0.2)
@@ -151,6 +152,10 @@ def test_auto_runs_both_searches_when_ortools_imports_and_exact_for_tiny_rounds(
     assert plan("start", stops[:5], m, time_limit_s=0.2).solver == "exact"
     assert plan("start", [], m).solver == "trivial"
     assert len(calls) == 1
+    # On a machine without cores to spare, the pure-Python search alone.
+    monkeypatch.setattr(solver_module, "_spare_cores", lambda: False)
+    assert plan("start", stops, m, time_limit_s=0.1).solver == "heuristic"
+    assert len(calls) == 1
 
 
 def test_auto_survives_an_ortools_failure(monkeypatch) -> None:
@@ -161,6 +166,7 @@ def test_auto_survives_an_ortools_failure(monkeypatch) -> None:
         raise RuntimeError("solver crashed")
 
     monkeypatch.setattr(solver_module, "_ortools", broken)
+    monkeypatch.setattr(solver_module, "_spare_cores", lambda: True)
     m = random_matrix(30, 7)
     stops = [f"h{i}" for i in range(30)]
     r = plan("start", stops, m, time_limit_s=0.1)
