@@ -391,3 +391,53 @@ def test_numbers_out_of_range_in_registrations(live: LiveHQ, world: World) -> No
             assert r.status_code == 422, (change, r.text[:300])
             assert r.json()["error"]["kind"] == "rejected"
             before.unchanged()
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _leaves(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _leaves(v, (*path, i))]
+    return [path] if isinstance(value, str) else []
+
+
+def _with(value: Any, path: tuple[Any, ...], text: str) -> Any:
+    copy = json.loads(json.dumps(value))
+    target = copy
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = target[path[-1]] + text
+    return copy
+
+
+@pytest.mark.parametrize("poison", ["\x00", "\x1b", "\u202e"])
+def test_a_control_character_in_any_string_of_a_valid_body(live: LiveHQ, world: World, poison: str) -> None:
+    """Every string of a good body of every JSON route (a visit and a statement pushed
+    too), one at a time, with a NUL, an escape or a bidi override: never a 5xx (a NUL
+    cannot be stored in PostgreSQL text), and an error writes nothing."""
+    from tests.hq.watch.watch_data import visit
+
+    from .conftest import authed_routes
+
+    bodies = [(m, p, kw["json"]) for m, p, kw in authed_routes(world) if "json" in kw]
+    bodies.append(("POST", "/api/v1/enroll", {"code": "NEO1-xxxx", "device_public_key": "A" * 44,
+                                              "device_name": "Tablette"}))
+    watch_visit = visit(world.registration_id, world.a2.officer, outcome="anomaly", anomalies=("doors",), note="n")
+    bodies.append(("POST", "/api/v1/sync/push", {"mutations": [world.a2.mutation(
+        "holiday_watch.visits", watch_visit, record_id=watch_visit["id"])]}))
+    with world.client(world.a2.token) as c:
+        for method, path, body in bodies:
+            for leaf in _leaves(body):
+                if leaf[-1] in ("mutation_id", "record_id", "version", "query_id", "id"):
+                    continue  # the same id twice would be a replay, tested elsewhere
+                sent = _with(body, leaf, poison)
+                if "mutations" in sent:  # a fresh write each time
+                    for m in sent["mutations"]:
+                        m["mutation_id"], m["version"] = str(uuid.uuid4()), str(world.a2.clock.now())
+                if "query_id" in sent:
+                    sent["query_id"] = str(uuid.uuid4())
+                before = Snapshot.take(live)
+                r = c.request(method, path, content=_raw(sent), headers=JSON)
+                assert r.status_code < 500, (path, leaf, r.text[:300])
+                if r.status_code >= 400:
+                    before.unchanged()

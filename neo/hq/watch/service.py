@@ -132,6 +132,8 @@ class VisitIn(BaseModel):
             raise ValueError("officer: service number expected")
         if any(not _SHA.fullmatch(p) for p in self.photos):
             raise ValueError("photos: SHA-256 names expected")
+        if reg._CONTROL.search(self.note):  # a NUL cannot even be stored in PostgreSQL text
+            raise ValueError("note: control characters")
         if self.outcome == "all_clear" and "anomaly" in self.checklist.model_dump().values():
             raise ValueError("outcome: all_clear with an anomaly in the checklist")
         return self
