@@ -49,9 +49,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
+# The example third-party module, pip-installed into the venv as a module developer
+# would (editable): its tests run in the suite (tests/devkit/test_example.py).
+EXAMPLE_STAMP := $(VENV)/.neo-bicycles-installed
+$(EXAMPLE_STAMP): examples/neo-bicycles/pyproject.toml $(STAMP)
+	@$(BIN)/python -m pip install --no-build-isolation -e examples/neo-bicycles >&2
+	@touch $@
+
 # pytest exits non-zero on any failure, and so does make. Tests marked `postgres`
 # need the server on 127.0.0.1:5432 (.ci/run starts it) and skip when it is absent.
-test: $(STAMP)
+test: $(STAMP) $(EXAMPLE_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest $(PYTEST_ARGS)
 
 # Both checks always run; the target fails if either does.

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,8 +50,7 @@ def run_pytest(project: Path, *args: str, pythonpath: list[Path] = (), env: dict
                timeout: int = 600) -> Run:
     """pytest in ``project`` (its own configuration), in a subprocess; every test's
     outcome from the JUnit report."""
-    report = project.parent / f"{project.name}-junit.xml"
-    report.unlink(missing_ok=True)
+    report = Path(tempfile.mkdtemp(prefix="neo-kit-junit-")) / "report.xml"
     full_env = {**os.environ, **(env or {})}
     if pythonpath:
         full_env["PYTHONPATH"] = os.pathsep.join(str(p) for p in pythonpath)
@@ -68,4 +68,5 @@ def run_pytest(project: Path, *args: str, pythonpath: list[Path] = (), env: dict
                     message = (node.get("message") or "") + "\n" + (node.text or "")
                     break
             cases[f"{case.get('classname')}::{case.get('name')}"] = (outcome, message)
+    shutil.rmtree(report.parent, ignore_errors=True)
     return Run(result.returncode, result.stdout + result.stderr, cases)
