@@ -5,6 +5,7 @@
 #   make basemap     fetch the demo's OpenStreetMap extract and build its basemap (once)
 #   make test        set up and run the whole test suite (headless)
 #   make lint        ruff + import-linter contracts
+#   make attacks     the hostile-input suite in full (tests/attacks; make test runs it short)
 #   make bench       every benchmark (JSON lines on stdout); BENCH=store.overhead for one
 #   make screenshots regenerate the UI screenshots
 #   make clean       build outputs and caches; `make distclean` also removes .venv and .demo
@@ -69,6 +70,12 @@ lint: $(STAMP)
 	echo "lint-imports"; \
 	$(BIN)/lint-imports --no-logo || status=1; \
 	exit $$status
+
+# The hostile-input suite (tests/attacks, docs/security.md) in full: many fuzzing examples,
+# on SQLite and PostgreSQL. `make test` (so .ci/run) runs it with NEO_ATTACKS=short.
+.PHONY: attacks
+attacks: $(STAMP)
+	NEO_ATTACKS=full QT_QPA_PLATFORM=offscreen $(BIN)/pytest tests/attacks $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@$(BIN)/python -m benchmarks.run $(if $(BENCH),--only $(BENCH)) $(if $(SIZE),--size $(SIZE)) $(if $(REPEATS),--repeats $(REPEATS))
