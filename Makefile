@@ -7,6 +7,8 @@
 #   make lint        ruff + import-linter contracts
 #   make attacks     the hostile-input suite in full (tests/attacks; make test runs it short)
 #   make bench       every benchmark (JSON lines on stdout); BENCH=store.overhead for one
+#   make bundle      the tablet app as a one-folder PyInstaller bundle in dist/neo (docs/packaging.md)
+#   make test-bundle build it if needed and test the frozen app (tests/bundle, slow)
 #   make screenshots regenerate the UI screenshots
 #   make clean       build outputs and caches; `make distclean` also removes .venv and .demo
 
@@ -29,10 +31,10 @@ REPEATS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv test lint bench demo basemap screenshots clean distclean
+.PHONY: help venv test lint bench demo basemap screenshots bundle test-bundle clean distclean
 
 help:
-	@echo "make demo | test | lint | bench [BENCH=name] | screenshots | venv | clean | distclean"
+	@echo "make demo | test | lint | bench [BENCH=name] | screenshots | bundle | test-bundle | venv | clean | distclean"
 
 # The venv is (re)installed when it is missing or pyproject.toml changed. Everything it
 # prints goes to stderr, so that `make bench` keeps stdout for JSON lines only.
@@ -101,6 +103,33 @@ demo: $(STAMP) basemap
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=$${QT_QPA_PLATFORM:-offscreen} $(BIN)/python scripts/screenshots.py
+
+# The bundle is rebuilt only when something it holds changed (NEO's code and data
+# outside neo/hq, resources/, the spec, the venv); PyInstaller's work files stay in
+# build/pyinstaller. Either way the sizes are printed (total, then the 10 largest parts).
+BUNDLE_STAMP   := $(VENV)/.neo-bundle-installed
+BUNDLE_EXE     := dist/neo/neo
+BUNDLE_SOURCES := neo.spec bundle/rthook_neo.py $(STAMP) \
+    $(shell find neo resources -type f ! -path 'neo/hq/*' ! -path '*/__pycache__/*' ! -name '*.pyc' 2>/dev/null)
+
+$(BUNDLE_STAMP): $(STAMP)
+	@$(BIN)/python -m pip install -e ".[bundle]" >&2
+	@touch $@
+
+$(BUNDLE_EXE): $(BUNDLE_STAMP) $(BUNDLE_SOURCES)
+	@echo "Building the bundle (PyInstaller, a few minutes on 2 cores)..." >&2
+	@start=$$(date +%s); \
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --workpath build/pyinstaller --distpath dist neo.spec; \
+	echo "bundle built in $$(( $$(date +%s) - start )) s" >&2
+	@touch $@
+
+bundle: $(BUNDLE_EXE)
+	@$(BIN)/python scripts/bundle_size.py dist/neo
+
+# The frozen app's tests (tests/bundle): self-test, encrypted store, enrolment, lookup and
+# sync against a real HQ on loopback, a third-party module added beside the executable.
+test-bundle: bundle
+	NEO_BUNDLE=dist/neo QT_QPA_PLATFORM=offscreen $(BIN)/pytest tests/bundle -m slow $(PYTEST_ARGS)
 
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache .hypothesis .import_linter_cache
