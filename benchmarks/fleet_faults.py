@@ -202,10 +202,16 @@ class Disruptor:
                 d.detail = f"the only worker stopped with {signal.Signals(sig).name}, started again"
             elif kind in ("worker_kill", "worker_term"):
                 sig = signal.SIGKILL if kind == "worker_kill" else signal.SIGTERM
+                before = set(self.hq.worker_pids())
                 pid = self.hq.kill_worker(sig, len(self.done))
-                d.detail = f"pid {pid}"
-                time.sleep(0.5)
+                deadline = time.monotonic() + 60
+                while pid in self.hq.worker_pids() or len(self.hq.worker_pids()) < self.hq.workers:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"worker {pid} was not replaced")
+                    time.sleep(0.1)
                 self.hq.wait_ready()
+                d.detail = f"worker {pid} ({signal.Signals(sig).name}) replaced by " + ", ".join(
+                    str(p) for p in sorted(set(self.hq.worker_pids()) - before))
             elif kind.startswith("pg_restart"):
                 mode = kind.rsplit("_", 1)[1]
                 self.pg.restart(mode)

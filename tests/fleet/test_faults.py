@@ -110,6 +110,7 @@ def _tamper(hq: Any, journal_path: Path, tmp: Path) -> dict[str, set[str]]:
     return found
 
 
+@pytest.mark.slow
 def test_short_fault_run_ends_with_no_difference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     try:
         pg_bin()
