@@ -159,3 +159,42 @@ def test_the_verify_only_token_gets_nothing_under_fuzzing(live: LiveHQ, world: W
 
     for operation in guarded:
         attack(operation)
+
+
+def test_stateful_sequences_follow_the_links_between_routes(live: LiveHQ, world: World) -> None:
+    """Sequences of calls along the links schemathesis infers from the OpenAPI (a home
+    registered, then its access details asked for, ...), with realistic bodies half the
+    time: every answer conforms, none is a 5xx."""
+    from tests.hq.watch.watch_data import postcode, registration
+
+    schema = schemathesis.openapi.from_dict(_spec(live))
+    workflow = schema.as_state_machine()
+    session = _session(live)
+    headers = {"Authorization": f"Bearer {world.a2.token}"}
+    officer = world.a2.officer
+    calls: list[int] = []
+
+    class Attack(workflow):  # type: ignore[misc,valid-type]
+        def before_call(self, case: Any) -> None:
+            realistic = len(calls) % 2 == 0
+            if realistic and case.method.upper() == "POST" and isinstance(case.body, dict):
+                if case.path.endswith("/registrations"):
+                    case.body = {"officer": officer, "registration": registration(postcode())}
+                elif case.path.endswith("/access"):
+                    case.body = {"officer": officer, "reason": "contrôle de sécurité"}
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            public = case.path.endswith(PUBLIC)
+            return {"base_url": live.url, "session": session, "headers": {} if public else headers,
+                    "timeout": 60, "verify": session.verify}
+
+        def validate_response(self, response: Any, case: Any, additional_checks: Any = None,
+                              **kwargs: Any) -> None:
+            calls.append(response.status_code)
+            assert response.status_code < 500, f"{case.method} {case.path}: {response.status_code} {response.text[:300]}"
+            case.validate_response(response, checks=CHECKS)
+
+    Attack.run(settings=settings(max_examples=examples(10, 200), stateful_step_count=examples(5, 12), deadline=None,
+                                 database=None, suppress_health_check=list(HealthCheck)))
+    assert calls and 200 in calls
+    chains_valid(live)
