@@ -207,6 +207,22 @@ def probe_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
+@pytest.fixture(scope="module")
+def example_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example third-party module of examples/ (stolen bicycles), installed the same way."""
+    source = ROOT / "examples" / "neo-bicycles"
+    if not (source / "pyproject.toml").is_file():
+        pytest.skip("no example module in examples/neo-bicycles")
+    work = tmp_path_factory.mktemp("example")
+    shutil.copytree(source, work / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__", "build"))
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
+    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(work / "wheels"),
+                    str(work / "src")], check=True, capture_output=True, timeout=TIMEOUT)
+    subprocess.run([*pip, "install", "--no-deps", "--target", str(work / "modules"),
+                    str(next((work / "wheels").glob("*.whl")))], check=True, capture_output=True, timeout=TIMEOUT)
+    return work / "modules"
+
+
 @pytest.fixture
 def officer_device(bundle: Path, tmp_path: Path) -> str:
     data = str(tmp_path / "tablet")
@@ -263,3 +279,14 @@ def test_a_module_beside_the_executable_sees_a_complete_bundle(bundle: Path, pro
     assert "error" not in media, media
     assert media["pdf_pages"] == 1 and media["pdf_rendered"] and media["jpeg"] and media["svg"]
     assert "qtbase_fr.qm" in media["qt_translations"]
+
+
+def test_the_example_module_activates_in_the_bundle(bundle: Path, example_modules: Path, officer_device: str) -> None:
+    proc = run(bundle / "neo", "modules", "--data-dir", officer_device, "--officer", "900001", "--pin-stdin", "--json",
+               stdin="582064\n", env=frozen_env(NEO_MODULE_PATH=str(example_modules)))
+    assert proc.returncode == 0, proc.stderr
+    modules = {m["id"]: m for m in as_json(proc)}
+    example = modules["bicycles"]
+    assert (example["source"], example["distribution"]) == ("entry-point", "neo-bicycles")
+    assert (example["state"], example["error"]) == ("active", None), example
+    assert modules["lookup"]["state"] == "active"
