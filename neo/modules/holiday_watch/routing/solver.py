@@ -39,7 +39,7 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -132,6 +132,7 @@ class _Problem:
         self.n = n
         self.open = constraints.end is None
         self._near: tuple[frozenset[int], tuple[list[list[int]], list[list[int]]]] | None = None
+        self.clock: Callable[[], float] = time.perf_counter
 
     def neighbours(self, tour: Sequence[int]) -> tuple[list[list[int]], list[list[int]]]:
         """Neighbour lists over the stops of ``tour`` (cached while the set is the same)."""
@@ -276,7 +277,7 @@ def _local_search(p: _Problem, tour: list[int], deadline: float, dirty: Sequence
     steps = 0
     while queue:
         steps += 1
-        if steps % 16 == 0 and time.perf_counter() >= deadline:
+        if steps % 16 == 0 and p.clock() >= deadline:
             break
         v = queue.popleft()
         waiting.discard(v)
@@ -303,7 +304,7 @@ def _double_bridge(tour: list[int], rng: random.Random) -> tuple[list[int], list
 
 def _heuristic(p: _Problem, stops: Sequence[int], time_limit_s: float, seed: int,
                initial: Sequence[int] | None = None, effort: int | None = None) -> list[int]:
-    started = time.perf_counter()
+    started = p.clock()
     deadline = started + max(0.0, time_limit_s)
     rng = random.Random(seed)
     tour = list(initial) if initial is not None else _nearest_neighbour(p, stops)
@@ -312,7 +313,7 @@ def _heuristic(p: _Problem, stops: Sequence[int], time_limit_s: float, seed: int
     if len(stops) < 4:
         return best
     kicks = 0
-    while time.perf_counter() < deadline and (effort is None or kicks < effort):
+    while p.clock() < deadline and (effort is None or kicks < effort):
         kicks += 1
         kicked, cut = _double_bridge(best, rng)
         candidate = _local_search(p, kicked, deadline, cut)
@@ -400,13 +401,15 @@ def _ortools(p: _Problem, stops: Sequence[int], time_limit_s: float, initial: Se
 
 def plan(start: Hashable, stops: Sequence[Hashable], matrix: Matrix, *, time_limit_s: float = 1.0,
          seed: int = 0, constraints: Constraints | None = None, solver: SolverName = "auto",
-         effort: int | None = None) -> Round:
+         effort: int | None = None, clock: Callable[[], float] = time.perf_counter) -> Round:
     """The round from ``start`` through every stop, ordered to minimise the metric.
 
     ``time_limit_s`` bounds the search (a valid round comes back whatever it is). Stops
     are ids of ``matrix``. ``effort`` caps the pure-Python search at that many kicks of
     its iterated local search: with the same ``seed`` its answer is then the same on any
-    machine (unless the time limit cut it short first).
+    machine (unless the time limit cut it short first). ``clock`` measures the time
+    limit (``time.process_time`` makes it CPU time: for benchmarks on a shared machine;
+    OR-Tools always counts wall time).
     """
     constraints = constraints or Constraints()
     if time_limit_s < 0 or not math.isfinite(time_limit_s):
@@ -420,7 +423,8 @@ def plan(start: Hashable, stops: Sequence[Hashable], matrix: Matrix, *, time_lim
     stops = list(stops)
     problem = _Problem(matrix, start, stops, constraints)
     chosen = list(range(1, len(stops) + 1))
-    deadline = time.perf_counter() + time_limit_s
+    problem.clock = clock
+    deadline = clock() + time_limit_s
     order, used = _solve(problem, chosen, time_limit_s, seed, solver, effort)
     dropped: list[int] = []
     if constraints.max_duration_s is not None:
@@ -442,11 +446,11 @@ def _solve(p: _Problem, stops: list[int], time_limit_s: float, seed: int, solver
     lib = _load_ortools() if solver == "ortools" or (solver == "auto" and _spare_cores()) else None
     if lib is None:
         return _heuristic(p, stops, time_limit_s, seed, effort=effort), "heuristic"
-    started = time.perf_counter()
+    started = p.clock()
     deadline = started + time_limit_s
     # Both start from nearest neighbour + local search (milliseconds).
     initial = _local_search(p, _nearest_neighbour(p, stops), deadline)
-    remaining = max(0.001, deadline - time.perf_counter())
+    remaining = max(0.001, deadline - p.clock())
     if solver == "ortools":
         return _ortools(p, stops, remaining, initial, lib), "ortools"
     # "auto" with cores to spare: OR-Tools searches in a thread (it releases the GIL)
@@ -501,7 +505,7 @@ def _fit(p: _Problem, order: list[int], matrix: Matrix, start: Hashable, stops: 
         order = path[1:victim] + path[victim + 1:-1]
         if len(order) > 3:
             # Tidy the shorter round (a local optimum is cheap; the time limit may be spent).
-            order = _local_search(p, order, max(deadline, time.perf_counter() + 0.05))
+            order = _local_search(p, order, max(deadline, p.clock() + 0.05))
     # Dropping one at a time can overshoot: put back what fits, most urgent first.
     for stop in sorted(dropped, key=lambda i: -urgency(i)):
         path = [0, *order, end]
