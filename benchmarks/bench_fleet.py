@@ -20,7 +20,9 @@ One JSON line per size: ``syncs_per_s`` (sessions completed in the window / wind
 workers, backend, window, load average, and where the processor time went (the client
 process, HQ's processes, PostgreSQL's, and the whole machine) — on a 2-core machine the
 client and HQ compete, so ``cpu.client_share`` says how much of the machine the generator
-itself took.
+itself took — and ``pg_active``: the average number of the run database's backends busy
+in each state (``cpu``, or a wait event such as ``Lock:transactionid``, sampled from
+``pg_stat_activity``), which shows where HQ's transactions queue.
 
 Baseline (same run, same machine, same HQ set-up): one device alone, syncing back to
 back: ``baseline`` is its syncs/s and ``ratio`` = syncs/s at N devices / that, i.e. how
@@ -96,7 +98,7 @@ def _log(msg: str) -> None:
 def measure(devices: int, plan: Plan, *, seconds: float | None = None) -> dict[str, Any]:
     """One fleet of ``devices`` on a fresh HQ: the run's figures and context."""
     from benchmarks.fleet import Fleet, HqServer, stage
-    from benchmarks.fleet.server import machine_cpu, postgres_cpu_seconds
+    from benchmarks.fleet.server import PgWaits, machine_cpu, postgres_cpu_seconds
 
     window = plan.seconds if seconds is None else seconds
     with tempfile.TemporaryDirectory(prefix="neo-bench-fleet-", dir=os.environ.get("NEO_BENCH_DIR")) as tmp, \
@@ -121,7 +123,8 @@ def measure(devices: int, plan: Plan, *, seconds: float | None = None) -> dict[s
                     await fleet.run(duration_s=plan.warmup)
                 _log(f"fleet.load: measuring {window:.0f} s")
                 hq0, pg0, (busy0, total0) = server.cpu_seconds(), postgres_cpu_seconds(), machine_cpu()
-                result = await fleet.run(duration_s=window)
+                with PgWaits(server.db_name) as waits:
+                    result = await fleet.run(duration_s=window)
                 hq1, pg1, (busy1, total1) = server.cpu_seconds(), postgres_cpu_seconds(), machine_cpu()
                 load = os.getloadavg()
                 t = time.perf_counter()
@@ -138,7 +141,7 @@ def measure(devices: int, plan: Plan, *, seconds: float | None = None) -> dict[s
                 totals = fleet.journal.totals()
                 return {"result": result, "cpu": cpu, "load_avg": [round(x, 2) for x in load],
                         "delivered": delivered, "staged_s": staged_s, "enrol_s": enrol_s, "drain_s": drain_s,
-                        "totals": totals, "errors_outside": fleet.outside.errors()}
+                        "totals": totals, "errors_outside": fleet.outside.errors(), "pg_active": waits.shares()}
             finally:
                 await fleet.aclose()
 
@@ -179,7 +182,7 @@ def bench_load(options: Any) -> Iterator[dict[str, Any]]:
                "failed_sessions": r.failed_sessions, "records": r.records, "attachments": r.attachments,
                "attachment_bytes": r.attachment_bytes, "audit_events": r.audit_events, "lookups": r.lookups,
                "pulled": r.pulled, "requests": r.requests, "cpu": m["cpu"], "delivered": m["delivered"],
-               "errors_outside_window": m["errors_outside"], "enrol_s": m["enrol_s"], "drain_s": m["drain_s"],
+               "errors_outside_window": m["errors_outside"], "pg_active": m["pg_active"], "enrol_s": m["enrol_s"], "drain_s": m["drain_s"],
                **context}
         yield {"metric": "records_per_s", "value": r.records_per_s, "unit": "records/s", "baseline": None,
                "ratio": None, "attachments_per_s": r.attachments / r.duration_s,

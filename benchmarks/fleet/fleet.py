@@ -231,7 +231,10 @@ class Fleet:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.AsyncClient(base_url=self.url + API, verify=self.ssl, headers=headers,
                                  timeout=httpx.Timeout(self.timeout_s, connect=min(10.0, self.timeout_s)),
-                                 limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+                                 # Closed by the client before HQ's keep-alive timeout (uvicorn: 5 s)
+                                 # would close it under a request on its way.
+                                 limits=httpx.Limits(max_connections=1, max_keepalive_connections=1,
+                                                     keepalive_expiry=4.0))
 
     async def aclose(self) -> None:
         for dev in self.devices:

@@ -20,7 +20,9 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -298,3 +300,44 @@ def machine_cpu() -> tuple[float, float]:
     idle = values[3] + (values[4] if len(values) > 4 else 0)
     tick = os.sysconf("SC_CLK_TCK")
     return (sum(values[:8]) - idle) / tick, sum(values[:8]) / tick
+
+
+class PgWaits:
+    """Samples what the run database's busy backends are doing (``pg_stat_activity``,
+    every ``interval`` seconds, in a thread): ``shares()`` gives, for each state
+    (``cpu`` when running, else PostgreSQL's wait event, e.g. ``Lock:transactionid`` for a
+    transaction waiting on a row another holds, ``IO:WALSync`` for a commit's flush), the
+    average number of backends in it."""
+
+    def __init__(self, db_name: str, interval: float = 0.1) -> None:
+        self.db_name = db_name
+        self.interval = interval
+        self.counts: Counter[str] = Counter()
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pg-waits", daemon=True)
+
+    def __enter__(self) -> PgWaits:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(admin_url(), autocommit=True) as conn:
+            while not self._stop.wait(self.interval):
+                rows = conn.execute(
+                    "SELECT coalesce(wait_event_type || ':' || wait_event, 'cpu') FROM pg_stat_activity "
+                    "WHERE datname = %s AND state = 'active' AND pid <> pg_backend_pid()", (self.db_name,)).fetchall()
+                self.samples += 1
+                for (state,) in rows:
+                    self.counts[state] += 1
+
+    def shares(self) -> dict[str, float]:
+        if not self.samples:
+            return {}
+        return {k: round(v / self.samples, 3) for k, v in self.counts.most_common()}
