@@ -1,6 +1,7 @@
 """The fleet fault run in short (the full one is ``make faults``): a few simulated tablets
-sync through the fault-injecting proxy while HQ loses its worker, is restarted and its
-PostgreSQL (a private cluster, so nothing else on the machine is disturbed) is restarted;
+sync through the fault-injecting proxy while one of HQ's two workers is killed, another
+stopped, HQ restarted and its PostgreSQL (a private cluster, so nothing else on the
+machine is disturbed) restarted;
 afterwards ``neo-hq check-fleet`` finds every device's data at HQ exactly once and every
 device converged. And the checker is not blind: journals and HQ data altered afterwards
 are reported, each with its kind.
@@ -127,7 +128,7 @@ def test_short_fault_run_ends_with_no_difference(tmp_path: Path, capsys: pytest.
                         "--db", hq.config.database_url, "--json"])
         kept["cli"] = (code, json.loads(capsys.readouterr().out))
 
-    opts = FaultRun(devices=4, devices_per_unit=2, duration_s=14, workers=1, fault_rate=0.2, delay_max_s=3.0,
+    opts = FaultRun(devices=4, devices_per_unit=2, duration_s=14, workers=2, fault_rate=0.2, delay_max_s=3.0,
                     timeout_s=2.0, disruptions=4, persons=300, seed=3, work_dir=tmp_path / "run",
                     mix={"visits": 2, "statements": 0.5, "anomaly_share": 0.3, "lookups": 1})
     out = asyncio.run(run(opts, progress=lambda _text: None, inspect=inspect))
@@ -145,6 +146,7 @@ def test_short_fault_run_ends_with_no_difference(tmp_path: Path, capsys: pytest.
     assert [d["kind"] for d in out["disruptions"]] == ["worker_kill", "pg_restart_fast", "worker_term",
                                                         "hq_restart_term"]
     assert all(d["error"] is None for d in out["disruptions"]), out["disruptions"]
+    assert all("replaced by" in d["detail"] for d in out["disruptions"] if d["kind"].startswith("worker"))
     assert out["pg_restarts"] == 1
     # the same verdict from the command line
     code, cli = kept["cli"]
