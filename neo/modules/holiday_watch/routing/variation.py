@@ -2,9 +2,9 @@
 
 A watcher who notes when the patrol passes must not learn a pattern, yet every home is
 visited at least as often as the unit's policy says. Three things vary from day to day,
-all drawn from one random generator seeded by the day, the unit and the unit's secret
-(:func:`day_rng`): reproducible for an audit that holds the secret, not predictable
-without it.
+all drawn from generators seeded by the day, the unit and the unit's secret
+(:func:`day_seed`, :func:`plan_day`): reproducible for an audit that holds the secret,
+not predictable without it.
 
 * **Which homes** (:func:`select_homes`). A home whose policy allows at most ``g`` days
   between visits is *due* on the ``g``-th day after its last visit and *overdue* after;
