@@ -147,9 +147,7 @@ def test_contract_tests_are_left_out_when_files_are_named_or_asked(broken_projec
 @pytest.mark.parametrize("module_id", [
     "lookup",
     "statements",
-    pytest.param("holiday_watch", marks=pytest.mark.xfail(
-        reason="the home card's access-details frame (AccessCard, ui/home_card.py) is made without a parent "
-               "and survives the device locking", strict=False)),
+    "holiday_watch",
 ])
 def test_the_built_in_modules_pass_the_contract(tmp_path: Path, module_id: str):
     """NEO's own modules are held to the same contract as anyone's."""

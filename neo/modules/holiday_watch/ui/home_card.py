@@ -74,6 +74,8 @@ class HomeCard(QWidget):
         # the access details block stays (its state survives a refresh of the rest)
         self.access_frame, access_box = _card()
         self.access_frame.setObjectName("AccessCard")
+        self.access_frame.setParent(self)  # owned by the card from the start: deleted with it at lock
+        self.access_frame.hide()
         self.access_title = label("", name="CardSection")
         access_box.addWidget(self.access_title)
         self.access_hint = label("", "hint", wrap=True)
@@ -155,8 +157,11 @@ class HomeCard(QWidget):
         self.sig_access.emit(self.home.id, reason)
 
     def _fill(self) -> None:
-        # keep the access block, rebuild the rest
-        self.access_frame.setParent(None)
+        # keep the access block, rebuild the rest (parked on the card, never parentless: a
+        # parentless frame would outlive the lock with the access details in it)
+        self.body.removeWidget(self.access_frame)
+        self.access_frame.setParent(self)
+        self.access_frame.hide()
         clear_layout(self.body)
         home = self.home
         self.visit_button.setEnabled(home is not None and not home.ended)

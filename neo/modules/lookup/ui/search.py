@@ -438,7 +438,7 @@ class SearchView(QWidget):
 
     def focus_entry(self) -> None:
         target = self.inputs["surname"] if self.detailed() else self.field
-        QTimer.singleShot(0, target.setFocus)
+        QTimer.singleShot(0, target, target.setFocus)  # dropped if the page is deleted first
 
 
 def _fallback_card(hit: Any, tr: Tr, exc: Exception) -> Any:
