@@ -1006,6 +1006,7 @@ class Headquarters:
         now = utcnow()
         if not self.db.write(lambda c: admin_sql.officer_set_disabled(c, sn, disabled, now)):
             raise AdminError(tr("Agent inconnu : {sn}", sn=sn))
+        self.lookup.forget_officers()
 
     def set_officer_pin(self, service_number: str, pin: str) -> None:
         from neo.vault import VaultError, check_pin

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select, text
 
 from neo.hq import reference
-from neo.hq.lookup.search import search
 from neo.hq.lookup.quality import request_for
+from neo.hq.lookup.search import search
 from neo.hq.storage import Database
 from neo.hq.storage import reference as reference_sql
 from neo.hq.storage.schema import reference_keys, reference_names, reference_records
@@ -116,7 +116,7 @@ def test_bulk_load_writes_what_the_upsert_writes(make_db: Any) -> None:
     assert [n[1:] for n in again["names"]] == [n[1:] for n in want["names"]]
     # New records go through the triggers again (SQLite's trigram index follows them).
     assert reference.seed_demo(bulk, PERSONS + 30, chunk=100)["persons"] == expected["persons"] + 30
-    late = [r for r in generate(reference.DEMO_SEED, PERSONS + 30, PERSONS) if r.FILE == "persons"][0]
+    late = next(r for r in generate(reference.DEMO_SEED, PERSONS + 30, PERSONS) if r.FILE == "persons")
     found = search(bulk, request_for(f"{late.surname} {late.given_names[0]}"), FILES, today=TODAY)
     assert late.id in [h.record_id for h in found.hits]
 

@@ -30,6 +30,7 @@ How an entry is searched:
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -76,7 +77,8 @@ __all__ = ["STRONG", "SearchResult", "parse_request", "search", "severity_of"]
 STRONG = 0.85  # a hit at or above this is "strong": ranked above every weaker hit
 MIN_SCORE = 0.5  # weaker candidates are not hits
 _MIN_NAME = 0.6
-_SCORED = 30  # person candidates scored in full per search (the best by shared trigrams)
+_SCORED = 12  # candidate identities scored in full per tier (the best by shared trigrams)
+_PLAUSIBLE_NAME = 0.7  # a name this close, born on the full date typed, ends the search
 _DATE_LIMIT = 3000
 _PHONETIC_LIMIT = 1500
 _FUZZY_LIMIT = 200
@@ -152,6 +154,13 @@ class _Found:
     matched: set[str] = field(default_factory=set)
     payload: str | None = None
     updated_at: datetime | None = None
+    _data: dict[str, Any] | None = None
+
+    def data(self) -> dict[str, Any]:
+        """The payload decoded (once)."""
+        if self._data is None:
+            self._data = json.loads(self.payload) if self.payload else {}
+        return self._data
 
 
 class _Hits:
@@ -384,20 +393,34 @@ def _dates(birth: BirthDateQuery | date | None) -> tuple[list[str], list[int], b
 def _grams(words: Sequence[str]) -> set[str]:
     out: set[str] = set()
     for w in words:
-        padded = f"  {w} "
-        out.update(padded[i:i + 3] for i in range(len(padded) - 2))
+        out |= _word_grams(w)
     return out
 
 
-def _candidate_date(row: dict[str, Any]) -> PartialDate | None:
-    iso = row.get("birth_date")
+@functools.lru_cache(maxsize=1 << 16)
+def _word_grams(word: str) -> frozenset[str]:
+    padded = f"  {word} "
+    return frozenset(padded[i:i + 3] for i in range(len(padded) - 2))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _name_grams(surname: str, given: str) -> frozenset[str]:
+    """The trigrams of a candidate's folded name (particles left out); cached, as names
+    repeat across records and queries."""
+    return frozenset(_grams([t for t in f"{surname} {given}".split() if t not in PARTICLES]))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _candidate_date(iso: str | None, year: int | None) -> PartialDate | None:
     if iso:
         try:
             return PartialDate.from_date(date.fromisoformat(iso))
         except ValueError:
             pass
-    year = row.get("birth_year")
     return PartialDate(int(year)) if year else None
+
+
+_Identity = tuple[str, str, str | None, int | None]  # folded surname, given names, birth date, year
 
 
 class _PersonSearch:
@@ -410,6 +433,8 @@ class _PersonSearch:
         self.full_dates, self.years, self.dated = _dates(person.birth)
         self.seen: set[int] = set()
         self.best = 0.0
+        self.plausible = False  # a name close enough on the very date typed
+        self.judged: dict[_Identity, tuple[float, set[str]] | None] = {}
         self.scored: dict[tuple[str, str], tuple[float, set[str]]] = {}
 
     def run(self) -> dict[tuple[str, str], tuple[float, set[str]]]:
@@ -431,7 +456,10 @@ class _PersonSearch:
                                                limit=_FUZZY_LIMIT)
         for tier in tiers:
             self._score(tier())
-            if self.best >= STRONG:
+            # Found: a strong hit, or, when a full date was typed, a name close enough
+            # among those born on it (a typo in the name): the later tiers, for a date
+            # typed wrong, would only add weaker candidates.
+            if self.best >= STRONG or self.plausible:
                 return self.scored
         # The fuzzy index is the expensive tier (a million-row trigram search on SQLite):
         # skipped when a full birth date was typed and someone born that day was scored,
@@ -441,27 +469,46 @@ class _PersonSearch:
         return self.scored
 
     def _score(self, rows: list[dict[str, Any]]) -> None:
-        fresh = [r for r in rows if r["id"] not in self.seen] if rows and "id" in rows[0] else rows
-        if not fresh:
+        """Score the new rows: each identity (name and birth date, shared by a person's
+        records in several files) once; only the ``_SCORED`` identities sharing the most
+        trigrams with the name typed are scored in full."""
+        groups: dict[_Identity, list[dict[str, Any]]] = {}
+        for row in rows:
+            rid = row["id"]
+            if rid in self.seen:
+                continue
+            self.seen.add(rid)
+            groups.setdefault((row["surname"], row["given"], row["birth_date"], row["birth_year"]), []).append(row)
+        if not groups:
             return
-        ranked: list[tuple[float, dict[str, Any]]] = []
-        for row in fresh:
-            self.seen.add(row.get("id", 0))
-            cand_words = [t for t in f"{row['surname']} {row['given']}".split() if t not in PARTICLES]
-            shared = len(self.grams & _grams(cand_words)) / len(self.grams) if self.grams else 0.0
-            ranked.append((shared, row))
-        ranked.sort(key=lambda p: -p[0])
-        for _shared, row in ranked[:_SCORED]:
-            self._score_one(row)
+        fresh = [g for g in groups.items() if g[0] not in self.judged]
+        if self.grams:
+            n = len(self.grams)
+            fresh.sort(key=lambda g: -len(self.grams & _name_grams(g[0][0], g[0][1])) / n)
+        for identity, _rows in fresh[:_SCORED]:
+            self.judged[identity] = self._judge(identity)
+        for identity, group in groups.items():
+            verdict = self.judged.get(identity)
+            if verdict is None:
+                continue
+            score, matched = verdict
+            for row in group:
+                ref = (row["file"], row["record_id"])
+                prev = self.scored.get(ref)
+                if prev is None or score > prev[0]:
+                    self.scored[ref] = (score, set(matched))
 
-    def _score_one(self, row: dict[str, Any]) -> None:
-        match = name_match(self.person.name, PersonName(row["surname"], row["given"]))
-        d = date_score(self.person.birth, _candidate_date(row), today=self.today) if self.dated else None
+    def _judge(self, identity: _Identity) -> tuple[float, set[str]] | None:
+        """(score, what matched) of one candidate identity, None when it is no hit."""
+        surname, given, birth_date, birth_year = identity
+        match = name_match(self.person.name, PersonName(surname, given))
+        d = (date_score(self.person.birth, _candidate_date(birth_date, birth_year), today=self.today)
+             if self.dated else None)
         if match.score < _MIN_NAME:
             # The surname is beyond recognition, but the given name and the full birth date
             # agree: a weak hit (two typos in a short surname are common enough).
             if not (self.full_dates and d is not None and d >= 0.99 and (match.first_score or 0) >= 0.8):
-                return
+                return None
             score, matched = _GIVEN_AND_DATE, {"given_name", "birth_date"}
         else:
             matched = {"name"} if match.score >= 0.99 else {"name_approx"}
@@ -471,15 +518,14 @@ class _PersonSearch:
                 score = match.score * (0.45 + 0.55 * d)
                 if d >= 0.99:
                     matched.add("birth_date")
+                    if self.full_dates and match.score >= _PLAUSIBLE_NAME:
+                        self.plausible = True
                 elif d >= 0.8:
                     matched.add("birth_date_approx")
         if self.person.source == "mrz":
             matched.add("mrz")
-        ref = (row["file"], row["record_id"])
-        prev = self.scored.get(ref)
-        if prev is None or score > prev[0]:
-            self.scored[ref] = (score, matched)
         self.best = max(self.best, score)
+        return score, matched
 
 
 # -- the search ------------------------------------------------------------------------------------
@@ -519,7 +565,7 @@ def search(db: Database, request: protocol.LookupRequest, files: Sequence[str], 
     db.read(run)
     out: list[protocol.LookupHit] = []
     for found in hits.by_ref.values():
-        payload = json.loads(found.payload) if found.payload else {}
+        payload = found.data()
         out.append(protocol.LookupHit(
             file=found.file, record_id=found.record_id, score=round(min(1.0, max(0.0, found.score)), 4),
             severity=severity_of(found.file, payload, today), matched=sorted(found.matched),
@@ -552,6 +598,5 @@ def _ranked(hits: _Hits, today: date, limit: int, conn: Any) -> list[_Found]:
             if row is not None and f.payload is None:
                 f.payload, f.updated_at = row["payload"], row["updated_at"]
     chosen = [f for f in chosen if f.payload is not None]
-    chosen.sort(key=lambda f: _rank_key(f.file, f.score, severity_of(f.file, json.loads(f.payload or "{}"), today),
-                                        f.record_id, f.matched))
+    chosen.sort(key=lambda f: _rank_key(f.file, f.score, severity_of(f.file, f.data(), today), f.record_id, f.matched))
     return chosen[:limit]

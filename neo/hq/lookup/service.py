@@ -12,7 +12,10 @@ One query (:class:`~neo.protocol.LookupRequest`) from an authenticated device:
    search (:attr:`HQConfig.lookup_files`); the others are listed in ``not_entitled`` and
    never searched;
 5. the search (:func:`neo.hq.lookup.search.search`), then the answer and the query are
-   logged in one transaction (``lookup_queries``).
+   logged in one transaction (``lookup_queries``), committed without waiting for the disk
+   (the device's own audit trail, pushed to HQ, is the record that must survive).
+
+The roster row of step 1 is cached for :data:`OFFICER_CACHE_SECONDS`.
 
 A query refused at step 1 to 3 writes nothing.
 """
@@ -47,6 +50,10 @@ log = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 RATE_WINDOW = 60.0
+OFFICER_CACHE_SECONDS = 2.0
+"""How long an officer's roster row (unit, role, disabled) is trusted without reading it
+again, as for device tokens: disabling an officer through this process's
+:class:`~neo.hq.service.Headquarters` takes effect at once, elsewhere within this delay."""
 
 
 def check_reason(data: Any) -> None:
@@ -127,10 +134,29 @@ class LookupService:
         self.config = config
         self.search_fn: SearchFn = search or _default_search
         self.rate = RateLimiter(config.lookup_rate_per_minute, clock=clock)
+        self.clock = clock
+        self._officers: dict[str, tuple[float, dict[str, Any]]] = {}  # service number -> (clock, row)
 
     # -- checks ------------------------------------------------------------------------
+    def forget_officers(self) -> None:
+        """Drop the cached roster rows (an officer was disabled or moved in this process)."""
+        self._officers.clear()
+
+    def _officer_row(self, conn: Connection, service_number: str) -> dict[str, Any] | None:
+        """The officer's roster row, read at most every :data:`OFFICER_CACHE_SECONDS`."""
+        now = self.clock()
+        cached = self._officers.get(service_number)
+        if cached is not None and now - cached[0] < OFFICER_CACHE_SECONDS:
+            return cached[1]
+        row = admin_sql.officer_get(conn, service_number)
+        if row is not None:
+            if len(self._officers) > 10_000:
+                self._officers.clear()
+            self._officers[service_number] = (now, row)
+        return row
+
     def _officer(self, conn: Connection, device_unit_id: int, service_number: str) -> dict[str, Any]:
-        row = admin_sql.officer_get(conn, normalize_service_number(service_number))
+        row = self._officer_row(conn, normalize_service_number(service_number))
         if row is None:
             raise AuthError(tr("Agent inconnu du QG."), code="officer_unknown", status=403)
         if int(row["unit_id"]) != device_unit_id:
@@ -213,7 +239,10 @@ class LookupService:
             return None
 
         try:
-            raced = self.db.write(write)
+            # The query log is not flushed to disk at each commit (a power cut may lose the
+            # last few rows; the device's own audit trail holds every query): an fsync per
+            # query would cost more than the search.
+            raced = self.db.write(write, flush=False)
         except IntegrityError:  # the same query arrived twice at once (PostgreSQL): the other one won
             raced = self.db.read(lambda c: log_sql.get(c, req.query_id))
             if raced is None:

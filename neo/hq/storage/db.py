@@ -84,14 +84,29 @@ class Database:
         with self.engine.connect() as conn, conn.begin():
             return fn(conn)
 
-    def write(self, fn: Callable[[Connection], T]) -> T:
+    def write(self, fn: Callable[[Connection], T], *, flush: bool = True) -> T:
+        """Run ``fn(conn)`` in a write transaction. ``flush=False`` commits without waiting
+        for the disk (SQLite ``synchronous=NORMAL``, PostgreSQL ``synchronous_commit=off``):
+        still atomic and kept if HQ's process dies, but a power cut may take back the last
+        such commits. For records a device does not depend on (the lookup's query log)."""
         if self._write_lock is None:
             with self.engine.connect() as conn, conn.begin():
+                if not flush:
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
                 return fn(conn)
         with self._write_lock, self.engine.connect() as conn:
             conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                return fn(conn)
+            if flush:
+                with conn.begin():
+                    return fn(conn)
+            raw = conn.connection.driver_connection  # outside any transaction (SQLite refuses it inside)
+            assert raw is not None
+            raw.execute("PRAGMA synchronous=NORMAL")
+            try:
+                with conn.begin():
+                    return fn(conn)
+            finally:
+                raw.execute("PRAGMA synchronous=FULL")
 
     # -- schema -----------------------------------------------------------------------
     def migrate(self) -> str | None:

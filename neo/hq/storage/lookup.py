@@ -8,6 +8,7 @@ SQLite, pg_trgm's GIN index on PostgreSQL). Results are capped by ``limit``.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -24,22 +25,22 @@ from sqlalchemy import (
     column,
     delete,
     func,
-    or_,
     select,
     text,
-    tuple_,
 )
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.sql.elements import BindParameter
 
 from neo.hq.storage.schema import UTCDateTime, reference_keys, reference_names, reference_records
 
 _N = reference_names.c
 
 
-def _in_files(column: Any, files: Sequence[str]) -> Any:
-    """``column IN files`` written so that no planner uses it to pick an index: SQLite without
-    statistics would otherwise prefer the ``(file, …)`` primary key to the selective index."""
-    return column.concat("").in_(list(files))
+def _in_files(column: Any, files: Any) -> Any:
+    """``column IN files`` (a list, or an expanding parameter) written so that no planner
+    uses it to pick an index: SQLite without statistics would otherwise prefer the
+    ``(file, …)`` primary key to the selective index."""
+    return column.concat("").in_(files if isinstance(files, BindParameter) else list(files))
 
 NAME_COLUMNS = (_N.id, _N.file, _N.record_id, _N.surname, _N.given, _N.birth_date, _N.birth_year)
 
@@ -119,9 +120,67 @@ def replace_names(conn: Connection, refs: Sequence[tuple[str, str]], rows: Seque
     insert_rows(conn, reference_names, rows)
 
 
-def _row(r: Any) -> dict[str, Any]:
-    return {"id": r.id, "file": r.file, "record_id": r.record_id, "surname": r.surname, "given": r.given,
-            "birth_date": r.birth_date, "birth_year": r.birth_year}
+# The statements are built once, with expanding parameters for their lists, so a search
+# pays neither for building SQL expressions nor for compiling them (SQLAlchemy's cache).
+
+_NAME_KEYS = tuple(c.name for c in NAME_COLUMNS)
+
+
+def _names(result: Any) -> list[dict[str, Any]]:
+    return [dict(zip(_NAME_KEYS, r, strict=True)) for r in result.all()]
+
+
+def _expanding(name: str) -> Any:
+    return bindparam(name, expanding=True)
+
+
+def _files_in() -> Any:
+    return _in_files(_N.file, _expanding("files"))
+
+
+_K, _R = reference_keys.c, reference_records.c
+_BY_KEYS = (select(_K.key, _R.file, _R.record_id, _R.payload, _R.updated_at)
+            .select_from(reference_keys.join(reference_records, and_(_R.file == _K.file,
+                                                                      _R.record_id == _K.record_id)))
+            .where(_K.key.in_(_expanding("keys")), _in_files(_K.file, _expanding("files")))
+            .order_by(_R.file, _R.record_id).limit(bindparam("limit")))
+_BY_DATES = (select(*NAME_COLUMNS).where(_N.birth_date.in_(_expanding("dates")), _files_in())
+             .limit(bindparam("limit")))
+_RECORDS_OF_FILE = (select(_R.file, _R.record_id, _R.payload, _R.updated_at)
+                    .where(_R.file == bindparam("file"), _R.record_id.in_(_expanding("ids"))))
+
+
+@functools.cache
+def _by_phonetic(surname: bool, given: bool, years: bool) -> Any:
+    cond = [_files_in()]
+    if surname:
+        cond.append(_N.surname_ph.in_(_expanding("surname_keys")))
+    if given:
+        cond.append(_N.given_ph.in_(_expanding("given_keys")))
+    if years:
+        cond.append(_N.birth_year.in_(_expanding("years")))
+    return select(*NAME_COLUMNS).where(*cond).limit(bindparam("limit"))
+
+
+@functools.cache
+def _fuzzy_pg(years: bool) -> Any:
+    q = bindparam("q")
+    cond = [_N.full_name.op("%")(q), _files_in()]
+    if years:
+        cond.append(_N.birth_year.in_(_expanding("years")))
+    return select(*NAME_COLUMNS).where(*cond).order_by(func.similarity(_N.full_name, q).desc()).limit(
+        bindparam("limit"))
+
+
+@functools.cache
+def _fuzzy_sqlite(years: bool) -> Any:
+    fts = (text("SELECT rowid AS id, rank FROM reference_names_fts WHERE reference_names_fts MATCH :m "
+                "ORDER BY rank LIMIT :k").columns(column("id", Integer), column("rank", Float)).subquery("fts"))
+    cond = [_files_in()]
+    if years:
+        cond.append(_N.birth_year.in_(_expanding("years")))
+    return (select(*NAME_COLUMNS).select_from(reference_names.join(fts, fts.c.id == _N.id))
+            .where(*cond).order_by(fts.c.rank).limit(bindparam("limit")))
 
 
 def records_by_keys(conn: Connection, keys: Iterable[str], files: Sequence[str], limit: int) -> list[dict[str, Any]]:
@@ -130,22 +189,16 @@ def records_by_keys(conn: Connection, keys: Iterable[str], files: Sequence[str],
     keys = sorted(set(keys))
     if not keys or not files:
         return []
-    k, r = reference_keys.c, reference_records.c
-    stmt = (select(k.key, r.file, r.record_id, r.payload, r.updated_at)
-            .select_from(reference_keys.join(reference_records, and_(r.file == k.file, r.record_id == k.record_id)))
-            .where(k.key.in_(keys), _in_files(k.file, files))
-            .order_by(r.file, r.record_id).limit(limit))
+    rows = conn.execute(_BY_KEYS, {"keys": keys, "files": list(files), "limit": limit}).all()
     return [{"key": row.key, "file": row.file, "record_id": row.record_id, "payload": row.payload,
-             "updated_at": row.updated_at} for row in conn.execute(stmt)]
+             "updated_at": row.updated_at} for row in rows]
 
 
 def names_by_birth_dates(conn: Connection, dates: Sequence[str], files: Sequence[str], limit: int) -> list[dict[str, Any]]:
     """Name rows of ``files`` born on one of ``dates`` (ISO)."""
     if not dates or not files:
         return []
-    stmt = (select(*NAME_COLUMNS).where(_N.birth_date.in_(sorted(set(dates))), _in_files(_N.file, files))
-            .limit(limit))
-    return [_row(r) for r in conn.execute(stmt)]
+    return _names(conn.execute(_BY_DATES, {"dates": sorted(set(dates)), "files": list(files), "limit": limit}))
 
 
 def names_by_phonetic(conn: Connection, *, surname_keys: Sequence[str] = (), given_keys: Sequence[str] = (),
@@ -154,15 +207,14 @@ def names_by_phonetic(conn: Connection, *, surname_keys: Sequence[str] = (), giv
     name's key is in ``given_keys`` (when given), born in one of ``years`` (when given)."""
     if not files or (not surname_keys and not given_keys):
         return []
-    cond = [_in_files(_N.file, files)]
+    params: dict[str, Any] = {"files": list(files), "limit": limit}
     if surname_keys:
-        cond.append(_N.surname_ph.in_(sorted(set(surname_keys))))
+        params["surname_keys"] = sorted(set(surname_keys))
     if given_keys:
-        cond.append(_N.given_ph.in_(sorted(set(given_keys))))
+        params["given_keys"] = sorted(set(given_keys))
     if years:
-        cond.append(_N.birth_year.in_(sorted(set(years))))
-    stmt = select(*NAME_COLUMNS).where(*cond).limit(limit)
-    return [_row(r) for r in conn.execute(stmt)]
+        params["years"] = sorted(set(years))
+    return _names(conn.execute(_by_phonetic(bool(surname_keys), bool(given_keys), bool(years)), params))
 
 
 def names_fuzzy(conn: Connection, tokens: Sequence[str], *, years: Sequence[int] = (), files: Sequence[str],
@@ -172,42 +224,34 @@ def names_fuzzy(conn: Connection, tokens: Sequence[str], *, years: Sequence[int]
     words = [t for t in tokens if t.isascii() and t.isalpha() and t.islower()]
     if not words or not files:
         return []
-    cond = [_in_files(_N.file, files)]
+    params: dict[str, Any] = {"files": list(files), "limit": limit}
     if years:
-        cond.append(_N.birth_year.in_(sorted(set(years))))
+        params["years"] = sorted(set(years))
     if conn.dialect.name == "postgresql":
-        q = " ".join(words)
         conn.execute(text("SET LOCAL pg_trgm.similarity_threshold = 0.3"))
-        stmt = (select(*NAME_COLUMNS).where(_N.full_name.op("%")(bindparam("q", q)), *cond)
-                .order_by(func.similarity(_N.full_name, bindparam("q", q)).desc()).limit(limit))
-        return [_row(r) for r in conn.execute(stmt)]
+        return _names(conn.execute(_fuzzy_pg(bool(years)), {**params, "q": " ".join(words)}))
     grams = sorted({w[i:i + 3] for w in words for i in range(len(w) - 2)})
     if not grams:
         return []
     # Each trigram is a quoted FTS5 string of three letters a-z: nothing of the query's
     # syntax can come from what the officer typed.
     match = " OR ".join(f'"{g}"' for g in grams)
-    fts = (text("SELECT rowid AS id, rank FROM reference_names_fts WHERE reference_names_fts MATCH :m "
-               "ORDER BY rank LIMIT :k").bindparams(m=match, k=limit * 20)
-           .columns(column("id", Integer), column("rank", Float)).subquery("fts"))
-    stmt = (select(*NAME_COLUMNS).select_from(reference_names.join(fts, fts.c.id == _N.id))
-            .where(*cond).order_by(fts.c.rank).limit(limit))
-    return [_row(r) for r in conn.execute(stmt)]
+    return _names(conn.execute(_fuzzy_sqlite(bool(years)), {**params, "m": match, "k": limit * 20}))
 
 
 def records_get(conn: Connection, refs: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
-    """The stored records among ``refs``: ``file``, ``record_id``, ``payload``, ``updated_at``."""
-    refs = sorted(set(refs))
+    """The stored records among ``refs``: ``file``, ``record_id``, ``payload``, ``updated_at``
+    (one statement per file, on the primary key)."""
+    by_file: dict[str, set[str]] = {}
+    for file, record_id in refs:
+        by_file.setdefault(file, set()).add(record_id)
     out: list[dict[str, Any]] = []
-    r = reference_records.c
-    for i in range(0, len(refs), 100):
-        chunk = refs[i:i + 100]
-        if conn.dialect.name == "postgresql":
-            cond = tuple_(r.file, r.record_id).in_(chunk)
-        else:
-            cond = or_(*(and_(r.file == f, r.record_id == rid) for f, rid in chunk))
-        out += [{"file": row.file, "record_id": row.record_id, "payload": row.payload, "updated_at": row.updated_at}
-                for row in conn.execute(select(r.file, r.record_id, r.payload, r.updated_at).where(cond))]
+    for file in sorted(by_file):
+        ids = sorted(by_file[file])
+        for i in range(0, len(ids), 500):
+            rows = conn.execute(_RECORDS_OF_FILE, {"file": file, "ids": ids[i:i + 500]}).all()
+            out += [{"file": row.file, "record_id": row.record_id, "payload": row.payload,
+                     "updated_at": row.updated_at} for row in rows]
     return out
 
 
