@@ -59,6 +59,10 @@ class CollectionDecl(BaseModel):
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
     policy: SyncPolicy
+    #: who pulls the records (API 1.3): ``unit`` (every tablet of the unit of the device that
+    #: made the record), ``origin`` (only that device), ``all``, ``hq`` (nobody). ``None``:
+    #: HQ's own setting for a built-in collection, else ``unit``.
+    visibility: Literal["unit", "origin", "all", "hq"] | None = None
 
 
 COMMAND_PATTERN = r"^[a-z][a-z0-9-]{1,30}$"

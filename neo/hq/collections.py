@@ -65,8 +65,10 @@ def manifest_collections() -> list[CollectionSpec]:
         except Exception as exc:
             log.warning("manifest of %s not read: %s", package, exc)
             continue
+        defaults = {spec.name: spec.visibility for spec in DEFAULT_COLLECTIONS}
         for decl in manifest.collections:
-            visibility = getattr(decl, "visibility", "unit")
+            # a manifest that names no visibility keeps HQ's own for a built-in collection
+            visibility = getattr(decl, "visibility", None) or defaults.get(decl.name, "unit")
             found.append(CollectionSpec(decl.name, decl.policy, visibility, source=f"module:{manifest.id}"))
     return found
 
