@@ -190,6 +190,15 @@ def _queries(persons: int, per_kind: int) -> dict[str, list[str]]:
     return out
 
 
+def _load() -> list[float] | None:
+    """The machine's load averages (1, 5, 15 minutes) when the measurement starts: the
+    figures mean little on a machine busy with other work."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def _pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
@@ -241,7 +250,8 @@ def _enrol(info: dict[str, Any]) -> tuple[Any, str]:
 def _latency(backend: str, persons: int, per_kind: int) -> Iterator[dict[str, Any]]:
     url = _seeded(backend, persons)
     queries = _queries(persons, per_kind)
-    context = {"backend": backend, "persons": persons, "n": per_kind, "transport": "https"}
+    context = {"backend": backend, "persons": persons, "n": per_kind, "transport": "https",
+               "load_average": _load()}
     baseline = _naive(url, queries, sample=3)
     with _hq(url) as info:
         client, token = _enrol(info)
@@ -280,27 +290,33 @@ def latency(options: Any) -> Iterator[dict[str, Any]]:
         _log(f"PostgreSQL not reachable at {PG_SERVER}: skipped")
 
 
-def quality(options: Any) -> Iterator[dict[str, Any]]:
+def _quality(backend: str, persons: int) -> Iterator[dict[str, Any]]:
     from neo.hq.lookup.quality import evaluate
+    from neo.hq.storage import Database
     from neo.modules.lookup.demo import messy_queries
 
-    persons = options.n(20_000)
-    url = _seeded("sqlite", persons)
-    from neo.hq.storage import Database
-
-    db = Database(url)
+    db = Database(_seeded(backend, persons))
     try:
         queries = messy_queries(SEED, 400, persons)
         q = evaluate(db, queries)
     finally:
         db.dispose()
     for miss in q.misses:
-        _log(f"missed: {json.dumps(miss, ensure_ascii=False)}")
-    context = {"backend": "sqlite", "persons": persons, "n": q.n}
+        _log(f"missed ({backend}): {json.dumps(miss, ensure_ascii=False)}")
+    context = {"backend": backend, "persons": persons, "n": q.n}
     yield {"metric": "recall_at_10", "value": q.recall, "unit": "ratio", "goal": GOAL_RECALL, **context}
     yield {"metric": "precision_at_1", "value": q.precision_at_1, "unit": "ratio", **context}
     for kind, (n, found, _right) in sorted(q.by_kind.items()):
         yield {"metric": f"recall_at_10.{kind}", "value": found / n, "unit": "ratio", **context, "n": n}
+
+
+def quality(options: Any) -> Iterator[dict[str, Any]]:
+    persons = options.n(20_000)
+    yield from _quality("sqlite", persons)
+    if _pg_alive():
+        yield from _quality("postgres", persons)
+    else:
+        _log(f"PostgreSQL not reachable at {PG_SERVER}: skipped")
 
 
 BENCHMARKS = {"lookup.quality": quality, "lookup.latency": latency}

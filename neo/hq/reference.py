@@ -460,6 +460,8 @@ def seed_demo(db: Database, persons: int, progress: Progress | None = None, *, s
             reference_sql.bulk_finish(conn, state)
 
         db.write(load)
+        with db.engine.connect() as conn:
+            reference_sql.wal_truncate(conn)
         if progress is not None:
             progress(label, persons, persons)
         return dict(sorted(written.items()))

@@ -444,14 +444,19 @@ class _PersonSearch:
         if self.full_dates:
             tiers.append(lambda: lookup_sql.names_by_birth_dates(self.conn, self.full_dates, self.files, _DATE_LIMIT))
         years = self.years
+        # Past the people born on a full date typed, one key alone looks for the date typed
+        # with one part wrong (the year and month, or the year and day, right).
+        near = self.full_dates
         tiers.append(lambda: lookup_sql.names_by_phonetic(
             self.conn, surname_keys=sorted(self.surname_keys), given_keys=sorted(self.given_keys), years=years,
             files=self.files, limit=_PHONETIC_LIMIT))
         tiers.append(lambda: lookup_sql.names_by_phonetic(
-            self.conn, surname_keys=sorted(self.surname_keys), years=years, files=self.files, limit=_PHONETIC_LIMIT))
+            self.conn, surname_keys=sorted(self.surname_keys), years=years, near=near, files=self.files,
+            limit=_PHONETIC_LIMIT))
         if years:
             tiers.append(lambda: lookup_sql.names_by_phonetic(
-                self.conn, given_keys=sorted(self.given_keys), years=years, files=self.files, limit=_PHONETIC_LIMIT))
+                self.conn, given_keys=sorted(self.given_keys), years=years, near=near, files=self.files,
+                limit=_PHONETIC_LIMIT))
         fuzzy = lambda: lookup_sql.names_fuzzy(self.conn, self.core, years=years, files=self.files,  # noqa: E731
                                                limit=_FUZZY_LIMIT)
         for tier in tiers:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     column,
     delete,
     func,
+    or_,
     select,
     text,
 )
@@ -151,7 +152,7 @@ _RECORDS_OF_FILE = (select(_R.file, _R.record_id, _R.payload, _R.updated_at)
 
 
 @functools.cache
-def _by_phonetic(surname: bool, given: bool, years: bool) -> Any:
+def _by_phonetic(surname: bool, given: bool, years: bool, near: bool) -> Any:
     cond = [_files_in()]
     if surname:
         cond.append(_N.surname_ph.in_(_expanding("surname_keys")))
@@ -159,16 +160,22 @@ def _by_phonetic(surname: bool, given: bool, years: bool) -> Any:
         cond.append(_N.given_ph.in_(_expanding("given_keys")))
     if years:
         cond.append(_N.birth_year.in_(_expanding("years")))
+    if near:  # "1988-03-25": born in 1988-03, or on a 25th in 1988
+        day = func.substr(_N.birth_date, 1, 5).concat(func.substr(_N.birth_date, 9, 2))
+        cond.append(or_(func.substr(_N.birth_date, 1, 7).in_(_expanding("months")), day.in_(_expanding("days"))))
     return select(*NAME_COLUMNS).where(*cond).limit(bindparam("limit"))
 
 
 @functools.cache
 def _fuzzy_pg(years: bool) -> Any:
+    # Word similarity (``q <% full_name``): how well the words typed match some run of the
+    # full name, so a record with four given names is not pushed under the threshold by
+    # the three that were not typed.
     q = bindparam("q")
-    cond = [_N.full_name.op("%")(q), _files_in()]
+    cond = [q.op("<%")(_N.full_name), _files_in()]
     if years:
         cond.append(_N.birth_year.in_(_expanding("years")))
-    return select(*NAME_COLUMNS).where(*cond).order_by(func.similarity(_N.full_name, q).desc()).limit(
+    return select(*NAME_COLUMNS).where(*cond).order_by(func.word_similarity(q, _N.full_name).desc()).limit(
         bindparam("limit"))
 
 
@@ -202,9 +209,12 @@ def names_by_birth_dates(conn: Connection, dates: Sequence[str], files: Sequence
 
 
 def names_by_phonetic(conn: Connection, *, surname_keys: Sequence[str] = (), given_keys: Sequence[str] = (),
-                      years: Sequence[int] = (), files: Sequence[str], limit: int) -> list[dict[str, Any]]:
+                      years: Sequence[int] = (), near: Sequence[str] = (), files: Sequence[str],
+                      limit: int) -> list[dict[str, Any]]:
     """Name rows whose surname key is in ``surname_keys`` (when given) and whose first given
-    name's key is in ``given_keys`` (when given), born in one of ``years`` (when given)."""
+    name's key is in ``given_keys`` (when given), born in one of ``years`` (when given) and,
+    with ``near`` (ISO dates), in the year and month or on the year and day of one of them
+    (a date typed with one part wrong)."""
     if not files or (not surname_keys and not given_keys):
         return []
     params: dict[str, Any] = {"files": list(files), "limit": limit}
@@ -214,7 +224,11 @@ def names_by_phonetic(conn: Connection, *, surname_keys: Sequence[str] = (), giv
         params["given_keys"] = sorted(set(given_keys))
     if years:
         params["years"] = sorted(set(years))
-    return _names(conn.execute(_by_phonetic(bool(surname_keys), bool(given_keys), bool(years)), params))
+    if near:
+        params["months"] = sorted({d[:7] for d in near})
+        params["days"] = sorted({d[:5] + d[8:10] for d in near})
+    stmt = _by_phonetic(bool(surname_keys), bool(given_keys), bool(years), bool(near))
+    return _names(conn.execute(stmt, params))
 
 
 def names_fuzzy(conn: Connection, tokens: Sequence[str], *, years: Sequence[int] = (), files: Sequence[str],
@@ -228,7 +242,7 @@ def names_fuzzy(conn: Connection, tokens: Sequence[str], *, years: Sequence[int]
     if years:
         params["years"] = sorted(set(years))
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SET LOCAL pg_trgm.similarity_threshold = 0.3"))
+        conn.execute(text("SET LOCAL pg_trgm.word_similarity_threshold = 0.4"))
         return _names(conn.execute(_fuzzy_pg(bool(years)), {**params, "q": " ".join(words)}))
     grams = sorted({w[i:i + 3] for w in words for i in range(len(w) - 2)})
     if not grams:
