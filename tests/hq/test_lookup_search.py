@@ -220,6 +220,41 @@ def test_name_without_a_birth_date(db: Database, records: dict[str, list[Any]]) 
     assert p.id in top(run(db, f"{typo} {p.given_names[0]}"))
 
 
+def test_typos_in_both_names_of_a_record_with_several_given_names(db: Database, tmp_path: Path) -> None:
+    """The fuzzy tier judges the words typed against the part of the name they match: the
+    given names that were not typed do not push the record out (PostgreSQL's word
+    similarity, SQLite's trigram index)."""
+    base = next(r for r in generate(reference.DEMO_SEED, 1) if r.FILE == "persons").to_dict()
+    row = {**base, "id": "PXW1", "surname": "Desbernoux", "usage_name": None,
+           "given_names": ["Julie", "Marie", "Béatrice"], "birth_date": "1986-05-29"}
+    path = tmp_path / "persons.jsonl"
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    reference.import_file(db, "persons", path)
+    assert "PXW1" in top(run(db, "Desbernojx Iulie 1986"))
+    assert "PXW1" in top(run(db, "iulie desbernojx"))
+
+
+def test_a_name_with_its_full_birth_date_is_answered_from_the_people_born_that_day(
+        db: Database, records: dict[str, list[Any]]) -> None:
+    """Someone born on the date typed with a name close to the one typed ends the search:
+    the tiers for a date typed wrong are not asked."""
+    p = _person(records, lambda p: len(p.surname) >= 7 and p.surname.isalpha() and p.given_names[0].isalpha())
+    typo = p.surname[:3] + p.surname[4] + p.surname[3] + p.surname[5:]
+    seen: list[str] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "FROM reference_names" in statement:
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        result = run(db, f"{typo} {p.given_names[0]} {_dmy(p.birth_date)}")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert p.id in top(result, 3)
+    assert len(seen) == 1 and "birth_date IN" in seen[0]
+
+
 # -- ranking ---------------------------------------------------------------------------------------
 
 

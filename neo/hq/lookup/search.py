@@ -77,7 +77,8 @@ __all__ = ["STRONG", "SearchResult", "parse_request", "search", "severity_of"]
 STRONG = 0.85  # a hit at or above this is "strong": ranked above every weaker hit
 MIN_SCORE = 0.5  # weaker candidates are not hits
 _MIN_NAME = 0.6
-_SCORED = 12  # candidate identities scored in full per tier (the best by shared trigrams)
+_SCORED = 6  # candidate identities scored in full per tier (the best by shared trigrams)
+_SHARED_FLOOR = 0.5  # ... and sharing at least this share of the best one's trigrams
 _PLAUSIBLE_NAME = 0.7  # a name this close, born on the full date typed, ends the search
 _DATE_LIMIT = 3000
 _PHONETIC_LIMIT = 1500
@@ -486,11 +487,14 @@ class _PersonSearch:
             groups.setdefault((row["surname"], row["given"], row["birth_date"], row["birth_year"]), []).append(row)
         if not groups:
             return
-        fresh = [g for g in groups.items() if g[0] not in self.judged]
-        if self.grams:
-            n = len(self.grams)
-            fresh.sort(key=lambda g: -len(self.grams & _name_grams(g[0][0], g[0][1])) / n)
-        for identity, _rows in fresh[:_SCORED]:
+        fresh = [(len(self.grams & _name_grams(i[0], i[1])), i) for i in groups if i not in self.judged]
+        fresh.sort(key=lambda p: -p[0])
+        # Far fewer trigrams in common than the closest name: not the person typed (a
+        # typo costs a few trigrams, not half of them).
+        floor = fresh[0][0] * _SHARED_FLOOR if fresh else 0
+        for shared, identity in fresh[:_SCORED]:
+            if shared < floor:
+                break
             self.judged[identity] = self._judge(identity)
         for identity, group in groups.items():
             verdict = self.judged.get(identity)
