@@ -4,8 +4,8 @@
     The demo generator's labelled messy queries (``neo.modules.lookup.demo.messy``: typos,
     swapped names, accents dropped, partial or swapped dates, plates with any spacing,
     look-alike characters in numbers…) over a seeded population (``--size``, default
-    20,000 persons; 400 queries), through ``neo.hq.lookup.search.search`` on SQLite.
-    Reports ``recall_at_10`` (the record is among the first 10 hits; goal >= 0.98) and
+    20,000 persons; 400 queries), through ``neo.hq.lookup.search.search`` on SQLite, then
+    on PostgreSQL when it answers. Reports ``recall_at_10`` (the record is among the first 10 hits; goal >= 0.98) and
     ``precision_at_1`` (the first hit is the record or another record of the same person
     or vehicle).
 
@@ -16,12 +16,14 @@
     then PostgreSQL when the server at 127.0.0.1:5432 answers (``NEO_BENCH_PG``).
     ``baseline`` is a naive full scan measured in the same run on a few queries of each
     kind (``payload LIKE '%value%'`` over every record, in SQL: no index), ``ratio`` is
-    baseline / value.
+    baseline / value. ``load_average`` is the machine's load when each backend starts: on a
+    machine busy with other work the figures say little.
 
     Size: ``NEO_BENCH_LOOKUP_PERSONS`` (or ``--size``), default 1,000,000 persons (the
     generator gives them about 1.1 million identity documents, 610,000 driving licences
-    and 570,000 vehicles). Seeding is slow (about 10 minutes per backend at 1M), so the
-    seeded databases are cached: SQLite files under ``.bench-cache/`` and PostgreSQL
+    and 570,000 vehicles). Seeding is a bulk load (``neo.hq.reference.seed_demo``: records
+    made in worker processes, COPY or executemany, indexes built at the end): about 370
+    CPU-seconds at 1M, some 4 minutes on two free cores. The seeded databases are cached: SQLite files under ``.bench-cache/`` and PostgreSQL
     databases named ``neo_bench_lookup_<seed>_<persons>_<key rules>_<index revision>``,
     keyed by seed, size and the index's schema version; progress goes to stderr. For a quick run:
     ``NEO_BENCH_LOOKUP_PERSONS=100000 make bench BENCH=lookup.latency``.
