@@ -18,6 +18,7 @@ over real HTTPS, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -181,7 +182,8 @@ def test_stateful_sequences_follow_the_links_between_routes(live: LiveHQ, world:
 
     class Attack(workflow):  # type: ignore[misc,valid-type]
         def before_call(self, case: Any) -> None:
-            realistic = len(calls) % 2 == 0
+            # decided by the generated case alone (the replay while shrinking must choose alike)
+            realistic = zlib.crc32(repr(case.body).encode()) % 2 == 0
             if realistic and case.method.upper() == "POST" and isinstance(case.body, dict):
                 if case.path.endswith("/registrations"):
                     case.body = {"officer": officer, "registration": registration(postcode())}
