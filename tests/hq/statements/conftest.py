@@ -1,6 +1,8 @@
 """Statements at HQ: devices enrolled with a real Ed25519 identity key, statements sealed
-with the module's own sealing code, pushed and uploaded over real HTTP to a live HQ (the
-``live`` fixture of tests/hq, on SQLite and PostgreSQL)."""
+with the module's own sealing code, pushed and uploaded over real HTTP to a live HQ, on
+SQLite and PostgreSQL: one HQ per test module here, not the session's shared one, because
+templates and offences published here are addressed to every device and would show up in
+the pulls of every other test."""
 
 from __future__ import annotations
 
@@ -16,9 +18,23 @@ import pytest
 from neo import crypto
 from neo.hq.testing import LiveHQ
 from neo.modules.statements import seal as sealing
-from tests.hq.conftest import DeviceHandle, new_unit
+from tests.hq.conftest import DeviceHandle, make_config, new_unit
+from tests.pg import fresh_database
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"signature strokes"
+
+
+@pytest.fixture(scope="module")
+def live(db_backend: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHQ]:
+    """An HQ of this test module's own (see the module docstring)."""
+    name, _shared = db_backend
+    databases = fresh_database("neo_hq_statements") if name == "postgres" else None
+    url = (next(databases) if databases is not None
+           else f"sqlite+pysqlite:///{tmp_path_factory.mktemp('statements-sqlite') / 'hq.db'}")
+    with LiveHQ(make_config(tmp_path_factory.mktemp(f"hq-statements-{name}"), url)) as server:
+        yield server
+    if databases is not None:
+        next(databases, None)  # drops the database
 
 
 @dataclass
