@@ -151,11 +151,14 @@ def test_pull_and_conflicts_show_nothing_of_another_unit(live: LiveHQ, world: Wo
     for secret in (*world.secret_words, world.event_id, world.private_id, world.registration_id,
                    world.a.handle.officer, world.supervisor_a):
         assert secret not in text, secret
-    # a device of the same unit sees the unit's records, not another device's private ones
+    # a device of the same unit sees the unit's records, not another device's private ones,
+    # nor the statements another tablet took (they go back only to that tablet)
     with world.a2.client() as c:
         mine = _pull_all(c)
-    assert world.event_id in mine and world.statement_id in mine and world.registration_id in mine
-    assert world.private_id not in mine
+    assert world.event_id in mine and world.registration_id in mine
+    assert world.private_id not in mine and world.statement_id not in mine
+    with world.a.handle.client() as c:
+        assert world.statement_id in _pull_all(c)
     before.unchanged()
 
 
