@@ -313,16 +313,18 @@ class Page(QWidget):
         selected = self.selected
         first = self.round is None and not self.busy.get("round_loaded")
 
-        def work() -> tuple[list[Home], list[Any], PlannedRound | None, str | None]:
+        def work() -> tuple[list[Home], list[Any], PlannedRound | None, str | None, float]:
             homes = self.service.homes(position=None)
             visits = self.service.visits(selected) if selected else []
             planned = self.service.last_round() if first else None
-            return homes, visits, planned, selected
+            # read here, off the UI thread: the position's updates then need no database
+            # (a fix arriving as the device locks would read a closed store)
+            return homes, visits, planned, selected, self.service.setting("proximity_m")
 
         common.run(work, self._loaded, self._load_failed)
 
     def _loaded(self, result: Any) -> None:
-        homes, visits, planned, selected = result
+        homes, visits, planned, selected, self._proximity_m = result
         self.busy["refresh"] = False
         self.busy["round_loaded"] = True
         self.homes = [self._with_distance(h) for h in homes]
@@ -389,10 +391,10 @@ class Page(QWidget):
         self._update_near()
 
     def _update_near(self) -> None:
-        if self.position is None:
+        radius = getattr(self, "_proximity_m", None)
+        if self.position is None or radius is None:
             self.nearby_home = None
         else:
-            radius = self.service.setting("proximity_m")
             near = [h for h in self.homes if not h.ended and h.distance_m is not None and h.distance_m <= radius]
             self.nearby_home = min(near, key=lambda h: h.distance_m or 0.0) if near else None
         home = self.nearby_home
